@@ -1,0 +1,16 @@
+// aiocpp: include everything. #include <aio/aio.hpp>
+#pragma once
+
+#include "runtime/address.hpp"
+#include "runtime/dns.hpp"
+#include "runtime/error.hpp"
+#include "runtime/event.hpp"
+#include "runtime/gather.hpp"
+#include "runtime/loop.hpp"
+#include "runtime/result.hpp"
+#include "runtime/scope.hpp"
+#include "runtime/semaphore.hpp"
+#include "runtime/sleep.hpp"
+#include "runtime/task.hpp"
+#include "runtime/tcp.hpp"
+#include "runtime/timeout.hpp"

@@ -1,0 +1,165 @@
+#include "loop.hpp"
+
+#include <uv.h>
+
+#include <cassert>
+#include <cstdio>
+#include <cstdlib>
+
+#include "error.hpp"
+#include "uvx/hook.hpp"
+#include "uvx/timer.hpp"
+
+namespace aio {
+namespace {
+
+thread_local Loop* current_loop = nullptr;
+
+constexpr std::size_t kPooledTimers = 1024;
+
+}  // namespace
+
+Loop::Loop() {
+  loop_ = static_cast<uv_loop_t*>(std::malloc(sizeof(uv_loop_t)));
+  if (loop_ == nullptr || uv_loop_init(loop_) != 0) {
+    std::free(loop_);
+    throw std::bad_alloc();
+  }
+  owned_ = true;
+  init();
+}
+
+Loop::Loop(uv_loop_s* host) : loop_(host) { init(); }
+
+void Loop::init() {
+  ring_.resize(64);
+  if (uvx_idle_new(loop_, &Loop::on_idle, this, &idle_) != 0 ||
+      uvx_async_new(loop_, &Loop::on_async, this, &async_) != 0)
+    throw std::bad_alloc();
+  // The async hook must not keep the loop alive on its own.
+  uv_unref(&async_->uv.handle);
+  previous_ = current_loop;
+  current_loop = this;
+}
+
+Loop::~Loop() {
+  int rc = close();
+  (void)rc;
+  assert(rc == 0 && "a libuv handle outlived the loop");
+}
+
+int Loop::close() {
+  if (closed_) return 0;
+  closed_ = true;
+  assert(size_ == 0 && "tasks still queued when the loop closed");
+  if (current_loop == this) current_loop = previous_;
+  for (uvx_timer_s* t : timers_) uvx_close(reinterpret_cast<uv_handle_t*>(t));
+  timers_.clear();
+  uvx_close(&idle_->uv.handle);
+  uvx_close(&async_->uv.handle);
+  if (!owned_) return 0;
+  int rc = uvx_loop_close_all(loop_);
+  if (rc == 0) std::free(loop_);
+  return rc;
+}
+
+Loop& Loop::current() noexcept {
+  assert(current_loop != nullptr && "no aio::Loop on this thread");
+  return *current_loop;
+}
+
+Loop* Loop::current_or_null() noexcept { return current_loop; }
+
+void Loop::push(std::coroutine_handle<> h) noexcept {
+  if (size_ == ring_.size()) {
+    std::vector<std::coroutine_handle<>> bigger(ring_.size() * 2);
+    for (std::size_t i = 0; i < size_; ++i) bigger[i] = ring_[(head_ + i) & (ring_.size() - 1)];
+    ring_.swap(bigger);
+    head_ = 0;
+  }
+  ring_[(head_ + size_) & (ring_.size() - 1)] = h;
+  ++size_;
+}
+
+void Loop::schedule(std::coroutine_handle<> h) noexcept {
+  push(h);
+  if (!idle_active_) {
+    idle_active_ = true;
+    uvx_idle_start(idle_);
+  }
+}
+
+void Loop::drain() noexcept {
+  Loop* saved = current_loop;
+  current_loop = this;
+  for (std::size_t n = 0; n < kBudget && size_ != 0; ++n) {
+    std::coroutine_handle<> h = ring_[head_];
+    head_ = (head_ + 1) & (ring_.size() - 1);
+    --size_;
+    h.resume();
+  }
+  if (size_ == 0 && idle_active_) {
+    idle_active_ = false;
+    uvx_idle_stop(idle_);
+  }
+  current_loop = saved;
+}
+
+void Loop::on_idle(void* self) noexcept { static_cast<Loop*>(self)->drain(); }
+
+void Loop::post(std::function<void()> fn) {
+  {
+    std::lock_guard<std::mutex> lock(posted_mutex_);
+    posted_.push_back(std::move(fn));
+  }
+  uvx_async_send(async_);
+}
+
+void Loop::on_async(void* self) noexcept {
+  auto* loop = static_cast<Loop*>(self);
+  std::vector<std::function<void()>> batch;
+  {
+    std::lock_guard<std::mutex> lock(loop->posted_mutex_);
+    batch.swap(loop->posted_);
+  }
+  for (auto& fn : batch) fn();
+}
+
+void Loop::run_until(const bool& done, detail::PromiseBase& root) {
+  Loop* saved = current_loop;
+  current_loop = this;
+  while (!done) {
+    bool alive = uv_run(loop_, UV_RUN_ONCE) != 0;
+    if (done || alive || size_ != 0) continue;
+    // Nothing can wake the task: cancel it so that it unwinds, then report.
+    root.cancel();
+    while (!done && (uv_run(loop_, UV_RUN_ONCE) != 0 || size_ != 0)) {
+    }
+    current_loop = saved;
+    if (!done) std::abort();  // a suspended frame that nothing will ever resume
+    throw Error(make_error_code(Errc::deadlock), "aio::run: the task waits on nothing that can wake it");
+  }
+  current_loop = saved;
+}
+
+uvx_timer_s* Loop::acquire_timer() {
+  if (!timers_.empty()) {
+    uvx_timer_s* t = timers_.back();
+    timers_.pop_back();
+    return t;
+  }
+  uvx_timer_t* t = nullptr;
+  if (uvx_timer_new(loop_, &t) != 0) throw std::bad_alloc();
+  return t;
+}
+
+void Loop::release_timer(uvx_timer_s* timer) noexcept {
+  uvx_timer_stop(timer);
+  if (timers_.size() < kPooledTimers && !closed_) {
+    timers_.push_back(timer);
+    return;
+  }
+  uvx_close(reinterpret_cast<uv_handle_t*>(timer));
+}
+
+}  // namespace aio

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs everything aiocpp needs to build, test and benchmark on Debian 12.
+# Idempotent: quiet and fast when every package is already present.
+set -euo pipefail
+
+packages=(
+  # build
+  g++ meson ninja-build pkg-config cmake
+  # libraries
+  libuv1-dev node-llhttp libmbedtls-dev libsimdjson-dev zlib1g-dev doctest-dev
+  # test peers and tools
+  nginx-light python3 curl openssl valgrind
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+
+if ((${#missing[@]})); then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "setup: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq >/dev/null
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
