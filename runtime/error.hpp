@@ -64,7 +64,7 @@ class CancelledError : public virtual Error {
 // A deadline passed (aio::with_timeout and the modules' own timeouts).
 class TimeoutError : public virtual Error {
  public:
-  explicit TimeoutError(std::string message = "operation timed out")
+  explicit TimeoutError(std::string message)
       : Error(make_error_code(Errc::timeout), std::move(message)) {}
 
  protected:
