@@ -7,7 +7,7 @@ packages=(
   # build
   g++ meson ninja-build pkg-config cmake
   # libraries
-  libuv1-dev node-llhttp libmbedtls-dev libsimdjson-dev zlib1g-dev doctest-dev
+  libuv1-dev node-llhttp libmbedtls-dev libsimdjson-dev zlib1g-dev doctest-dev liburiparser-dev
   # test peers and tools
   nginx-light python3 curl openssl valgrind
 )
