@@ -14,3 +14,10 @@
 #include "runtime/task.hpp"
 #include "runtime/tcp.hpp"
 #include "runtime/timeout.hpp"
+
+#include "http/error.hpp"
+#include "http/headers.hpp"
+#include "http/options.hpp"
+#include "http/response.hpp"
+#include "http/session.hpp"
+#include "http/url.hpp"

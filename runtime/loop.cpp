@@ -1,5 +1,6 @@
 #include "loop.hpp"
 
+#include <signal.h>
 #include <uv.h>
 
 #include <cassert>
@@ -14,6 +15,38 @@ namespace aio {
 namespace {
 
 thread_local Loop* current_loop = nullptr;
+
+// libuv writes with write(2), so a peer reset raises SIGPIPE, which kills a
+// host whose SIGPIPE is at its default (TOOLCHAIN.md §5). While the loop
+// runs, SIGPIPE is blocked on this thread (writes fail with EPIPE instead);
+// a pending one is drained before the host's mask comes back. Other threads
+// of the host are untouched.
+class SigpipeBlock {
+ public:
+  SigpipeBlock() noexcept {
+    sigset_t pipe;
+    sigemptyset(&pipe);
+    sigaddset(&pipe, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe, &saved_);
+  }
+  ~SigpipeBlock() {
+    sigset_t pipe;
+    sigemptyset(&pipe);
+    sigaddset(&pipe, SIGPIPE);
+    sigset_t pending;
+    sigemptyset(&pending);
+    if (sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE) == 1) {
+      timespec zero{0, 0};
+      sigtimedwait(&pipe, nullptr, &zero);
+    }
+    pthread_sigmask(SIG_SETMASK, &saved_, nullptr);
+  }
+  SigpipeBlock(const SigpipeBlock&) = delete;
+  SigpipeBlock& operator=(const SigpipeBlock&) = delete;
+
+ private:
+  sigset_t saved_;
+};
 
 constexpr std::size_t kPooledTimers = 1024;
 
@@ -126,6 +159,7 @@ void Loop::on_async(void* self) noexcept {
 }
 
 void Loop::run_until(const bool& done, detail::PromiseBase& root) {
+  SigpipeBlock no_sigpipe;
   Loop* saved = current_loop;
   current_loop = this;
   while (!done) {
@@ -155,6 +189,7 @@ uvx_timer_s* Loop::acquire_timer() {
 
 void Loop::release_timer(uvx_timer_s* timer) noexcept {
   uvx_timer_stop(timer);
+  uv_ref(reinterpret_cast<uv_handle_t*>(timer));  // a borrower may have unref'd it
   if (timers_.size() < kPooledTimers && !closed_) {
     timers_.push_back(timer);
     return;

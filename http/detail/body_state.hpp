@@ -1,0 +1,29 @@
+// What a Response needs to read its body: the pooled connection it holds,
+// the decoder, and the request's deadlines.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "../content_decoder.hpp"
+#include "../pool.hpp"
+#include "timed.hpp"
+
+namespace aio::http::detail {
+
+struct BodyState {
+  Pool::Lease lease;
+  std::string raw;      // body bytes with transfer framing removed
+  std::string chunk;    // decoded bytes last handed to the caller
+  std::string encoding;  // Content-Encoding to undo ("" : none)
+  std::optional<ContentDecoder> decoder;
+  Clock::time_point deadline = Clock::time_point::max();
+  std::optional<Millis> sock_read;
+  Millis total{0};
+  std::size_t max_body = 0;
+  std::string context;  // "GET http://host/path", for messages
+  std::string peer;     // "127.0.0.1:8080"
+  bool done = false;
+};
+
+}  // namespace aio::http::detail

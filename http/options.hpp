@@ -1,0 +1,109 @@
+// Options of a Session and of one request.
+//
+// SessionOptions is an aggregate meant for designated initialisers in a
+// plain declaration (every member has a default initialiser, so g++ does
+// not warn about the ones left out):
+//
+//   aio::http::Session session({
+//       .headers = {{"User-Agent", "aiocpp"}},
+//       .timeout = {.total = 10s, .connect = 2s},
+//   });
+//
+// RequestOptions is a class with setters, so that the natural call form is
+// safe on g++ 12, which double-frees brace-initialised aggregates built
+// inside a co_await statement (TOOLCHAIN.md §2):
+//
+//   auto r = co_await session.get(url, aio::http::RequestOptions().header("X-Id", "7"));
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "../runtime/task.hpp"
+#include "headers.hpp"
+#include "response_parser.hpp"
+
+namespace aio::http {
+
+using namespace std::chrono_literals;
+
+// aiohttp's ClientTimeout. Each phase is optional (std::nullopt: no limit).
+struct Timeout {
+  // The whole request: waiting for a connection, connecting, sending, the
+  // response head, and reading the body to its end (streaming included).
+  std::optional<std::chrono::milliseconds> total = std::chrono::milliseconds(300s);
+  // Waiting for a pool slot plus connecting.
+  std::optional<std::chrono::milliseconds> connect = std::chrono::milliseconds(30s);
+  // One TCP connect attempt (per address).
+  std::optional<std::chrono::milliseconds> sock_connect{};
+  // Each read from the socket (the gap between two arrivals).
+  std::optional<std::chrono::milliseconds> sock_read{};
+};
+
+using Params = std::vector<std::pair<std::string, std::string>>;
+
+struct SessionOptions {
+  Headers headers{};               // sent with every request (a request's own win)
+  Params cookies{};                // seeds the cookie jar: sent to every host
+  std::string base_url{};          // relative request URLs are resolved against it
+  Timeout timeout{};
+  std::size_t limit = 100;         // connections open at once (0: no limit)
+  std::size_t limit_per_host = 0;  // per origin (0: no limit)
+  std::chrono::milliseconds keepalive_timeout = 15s;
+  bool raise_for_status = false;   // throw ResponseError for status >= 400
+  bool follow_redirects = true;
+  int max_redirects = 10;
+  bool auto_decompress = true;     // Accept-Encoding: gzip, deflate, and decoding
+  ResponseLimits limits{};         // response head limits (HOSTILE.md)
+  std::size_t max_body_size = 64 * 1024 * 1024;  // read()/text()/json() refuse more
+  std::chrono::milliseconds dns_ttl = 10s;
+  std::size_t dns_cache_size = 1024;
+};
+
+// A streamed request body: each call returns the next chunk, std::nullopt at
+// the end. It cannot be replayed (no retry, no 307/308).
+using BodyGenerator = std::function<Task<std::optional<std::string>>()>;
+
+class RequestOptions {
+ public:
+  RequestOptions() = default;
+
+  // A header for this request (replaces a session header of that name).
+  RequestOptions& header(std::string name, std::string value);
+  // Query parameters appended to the URL, percent-encoded.
+  RequestOptions& param(std::string name, std::string value);
+  RequestOptions& params(Params p);
+  // A body of bytes; content_type empty: application/octet-stream.
+  RequestOptions& body(std::string bytes, std::string content_type = "");
+  // text/plain; charset=utf-8.
+  RequestOptions& text(std::string utf8);
+  // application/x-www-form-urlencoded.
+  RequestOptions& form(Params fields);
+  // application/json, from JSON text already serialised.
+  RequestOptions& json_text(std::string json);
+  // A streamed body sent with chunked framing.
+  RequestOptions& stream(BodyGenerator next, std::string content_type = "");
+  RequestOptions& timeout(Timeout t);
+  RequestOptions& allow_redirects(bool follow);
+  RequestOptions& max_redirects(int n);
+  RequestOptions& raise_for_status(bool raise);
+
+ private:
+  friend class Session;
+  Headers headers_;
+  Params params_;
+  std::optional<std::string> body_;
+  std::string content_type_;
+  BodyGenerator stream_;
+  std::optional<Timeout> timeout_;
+  std::optional<bool> follow_;
+  std::optional<int> max_redirects_;
+  std::optional<bool> raise_;
+};
+
+}  // namespace aio::http

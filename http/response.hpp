@@ -1,0 +1,101 @@
+// aio::http::Response: the status and headers of a response, and its body
+// read on demand (aiohttp's ClientResponse).
+//
+//   aio::http::Response r = co_await session.get(url);
+//   r.raise_for_status();
+//   std::string body = co_await r.text();
+//
+// The body is read from the connection as the caller asks for it: read(),
+// text() (and json() in json/) read it all, up to the session's
+// max_body_size; read_chunk() streams it piece by piece with back-pressure.
+// The connection goes back to the pool when the body has been read to its
+// end; a response destroyed or release()d before that closes its connection
+// instead (HOSTILE.md REQ-POOL). The total timeout covers the body too.
+//
+// A Response must not outlive its Session, and its member coroutines need
+// the Response alive until they complete.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "../runtime/task.hpp"
+#include "headers.hpp"
+#include "url.hpp"
+
+namespace aio::http {
+
+namespace detail {
+struct BodyState;
+}
+
+class Response {
+ public:
+  Response();
+  Response(Response&&) noexcept;
+  Response& operator=(Response&&) noexcept;
+  ~Response();
+
+  int status() const noexcept { return status_; }
+  const std::string& reason() const noexcept { return reason_; }
+  const Headers& headers() const noexcept { return headers_; }
+  // The URL that answered (after redirects).
+  const Url& url() const noexcept { return url_; }
+  const std::string& method() const noexcept { return method_; }
+  // Responses to the redirects that led here, oldest first (bodies released).
+  const std::vector<Response>& history() const noexcept { return history_; }
+  int version_minor() const noexcept { return version_minor_; }
+
+  bool ok() const noexcept { return status_ < 400; }
+  // Throws ResponseError when status >= 400; its message names the method,
+  // URL, status and reason.
+  void raise_for_status() const;
+
+  std::optional<std::int64_t> content_length() const;
+  // The media type of Content-Type, lowercased, without parameters.
+  std::string content_type() const;
+  // The charset parameter of Content-Type, lowercased ("" when absent).
+  std::string charset() const;
+
+  // The whole (decoded) body. Throws PayloadError when it is truncated,
+  // malformed or larger than the session's max_body_size.
+  Task<std::string> read();
+  // The body as UTF-8 text: charset from Content-Type (UTF-8 by default;
+  // ISO-8859-1 is converted; other charsets are returned as received).
+  Task<std::string> text();
+  // The next piece of the decoded body; an empty view at the end. The view
+  // is valid until the next call or until the Response goes away.
+  Task<std::string_view> read_chunk();
+  // Reads and discards the rest of the body, so that the connection can go
+  // back to the pool.
+  Task<void> drain();
+
+  // True once the body has been read to its end.
+  bool body_complete() const noexcept;
+  // Gives the connection back if the body was read to the end; otherwise
+  // closes it. The body cannot be read afterwards.
+  void release() noexcept;
+
+ private:
+  friend class Session;
+  // Reads and drops up to `limit` bytes of body so the connection can be
+  // reused (redirects); closes it instead when there is more or it fails.
+  Task<void> discard(std::size_t limit);
+  // The message ended: give the connection back (reusable if it may be).
+  void finish_body() noexcept;
+
+  int status_ = 0;
+  int version_minor_ = 1;
+  std::string reason_;
+  std::string method_;
+  Headers headers_;
+  Url url_;
+  std::vector<Response> history_;
+  std::unique_ptr<detail::BodyState> body_;
+};
+
+}  // namespace aio::http

@@ -1,0 +1,363 @@
+#include "session.hpp"
+
+#include <mbedtls/base64.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include "../runtime/tcp.hpp"
+#include "detail/body_state.hpp"
+#include "detail/timed.hpp"
+#include "request_writer.hpp"
+
+namespace aio::http {
+
+using detail::Clock;
+using detail::Millis;
+using detail::Phase;
+
+struct Session::Prepared {
+  Headers headers;  // session headers overridden by the request's
+  std::optional<std::string> body;
+  BodyGenerator stream;
+  std::string content_type;
+  Timeout timeout;
+  Clock::time_point deadline = Clock::time_point::max();
+  Millis total{0};
+  std::string context;  // "GET http://...": names the request in errors
+  bool follow = true;
+  int max_redirects = 10;
+  bool raise = false;
+};
+
+namespace {
+
+constexpr std::size_t kRedirectDrainLimit = 64 * 1024;
+
+bool idempotent(std::string_view m) {
+  return m == "GET" || m == "HEAD" || m == "OPTIONS" || m == "PUT" || m == "DELETE" || m == "TRACE";
+}
+
+bool is_redirect(int status) {
+  return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+}
+
+std::string basic_auth(const std::string& user, const std::string& password) {
+  std::string plain = user + ":" + password;
+  std::string out(4 * ((plain.size() + 2) / 3) + 1, '\0');
+  std::size_t n = 0;
+  mbedtls_base64_encode(reinterpret_cast<unsigned char*>(out.data()), out.size(), &n,
+                        reinterpret_cast<const unsigned char*>(plain.data()), plain.size());
+  out.resize(n);
+  return "Basic " + out;
+}
+
+Task<Pool::Lease> wait_for_slot(Pool& pool, std::string origin) { co_return co_await pool.acquire(std::move(origin)); }
+
+Task<TcpStream> tcp_connect(Address a) { co_return co_await TcpStream::connect(a); }
+
+[[noreturn]] void throw_parse_failure(const ResponseParser& p, const std::string& context, const std::string& peer) {
+  std::string what = context + ": " + p.error_detail() + " (" + peer + ")";
+  switch (p.error()) {
+    case Errc::empty_reply:
+    case Errc::server_disconnected:
+      throw ServerDisconnectedError(make_error_code(p.error()), what);
+    case Errc::truncated_body:
+    case Errc::bad_body:
+      throw PayloadError(make_error_code(p.error()), what);
+    default:
+      throw ProtocolError(make_error_code(Errc::malformed_response), what);
+  }
+}
+
+// The remaining connect budget (pool wait + connect) as a phase limit.
+std::optional<Millis> left_until(std::optional<Clock::time_point> t) {
+  if (!t) return std::nullopt;
+  auto left = std::chrono::duration_cast<Millis>(*t - Clock::now());
+  return left.count() < 0 ? Millis(0) : left;
+}
+
+}  // namespace
+
+Session::Session(SessionOptions options)
+    : options_(std::move(options)),
+      pool_(Pool::Options{options_.limit, options_.limit_per_host, options_.keepalive_timeout}),
+      dns_(options_.dns_ttl, options_.dns_cache_size) {
+  if (!options_.base_url.empty()) base_url_ = Url::parse(options_.base_url);
+  for (auto& [name, value] : options_.cookies) jar_.set(name, value);
+}
+
+Session::~Session() { pool_.close(); }
+
+Task<void> Session::close() {
+  pool_.close();
+  co_return;
+}
+
+Task<Response> Session::get(std::string url, RequestOptions o) { return request("GET", std::move(url), std::move(o)); }
+Task<Response> Session::post(std::string url, RequestOptions o) { return request("POST", std::move(url), std::move(o)); }
+Task<Response> Session::put(std::string url, RequestOptions o) { return request("PUT", std::move(url), std::move(o)); }
+Task<Response> Session::patch(std::string url, RequestOptions o) { return request("PATCH", std::move(url), std::move(o)); }
+Task<Response> Session::delete_(std::string url, RequestOptions o) { return request("DELETE", std::move(url), std::move(o)); }
+Task<Response> Session::head(std::string url, RequestOptions o) { return request("HEAD", std::move(url), std::move(o)); }
+Task<Response> Session::options(std::string url, RequestOptions o) { return request("OPTIONS", std::move(url), std::move(o)); }
+
+Headers Session::headers_for(const Prepared& req, const Url& url, bool with_body) const {
+  Headers h = req.headers;
+  if (!h.contains("User-Agent")) h.add("User-Agent", "aiocpp/0.1");
+  if (!h.contains("Accept")) h.add("Accept", "*/*");
+  if (options_.auto_decompress && !h.contains("Accept-Encoding")) h.add("Accept-Encoding", "gzip, deflate");
+  if (with_body && !h.contains("Content-Type")) h.add("Content-Type", req.content_type);
+  if (url.has_credentials() && !h.contains("Authorization"))
+    h.add("Authorization", basic_auth(url.username(), url.password()));
+  std::string cookies = jar_.header_for(url.host(), url.path(), url.is_https());
+  if (!cookies.empty()) {
+    if (auto own = h.get("Cookie"))
+      h.set("Cookie", std::string(*own) + "; " + cookies);
+    else
+      h.add("Cookie", std::move(cookies));
+  }
+  return h;
+}
+
+Task<Response> Session::request(std::string method, std::string url_text, RequestOptions opts) {
+  std::transform(method.begin(), method.end(), method.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  if (pool_.closed())
+    throw ClientError(make_error_code(Errc::session_closed), method + " " + url_text + ": the session is closed");
+
+  Url url = base_url_ ? base_url_->resolve(url_text) : Url::parse(url_text);
+  if (!opts.params_.empty()) url = url.with_query_params(opts.params_);
+  if (!url.is_http())
+    throw InvalidUrl(make_error_code(Errc::invalid_url),
+                     method + " " + url.redacted() + ": unsupported scheme '" + url.scheme() + "'");
+
+  Prepared req;
+  req.headers = options_.headers;
+  for (const auto& [name, value] : opts.headers_) req.headers.set(name, value);
+  req.body = std::move(opts.body_);
+  req.stream = std::move(opts.stream_);
+  req.content_type = std::move(opts.content_type_);
+  req.timeout = opts.timeout_ ? *opts.timeout_ : options_.timeout;
+  if (req.timeout.total) {
+    req.total = *req.timeout.total;
+    req.deadline = Clock::now() + *req.timeout.total;
+  }
+  req.follow = opts.follow_.value_or(options_.follow_redirects);
+  req.max_redirects = opts.max_redirects_.value_or(options_.max_redirects);
+  req.raise = opts.raise_.value_or(options_.raise_for_status);
+  bool with_body = req.body.has_value() || static_cast<bool>(req.stream);
+  BodyFraming framing = !with_body ? BodyFraming::none : req.stream ? BodyFraming::chunked : BodyFraming::sized;
+  // REQ-INJ: refuse before anything is sent.
+  validate_request(method, req.headers, framing, req.body ? req.body->size() : 0);
+
+  std::vector<Response> history;
+  for (int redirects = 0;;) {
+    req.context = method + " " + url.redacted();
+    Response resp = co_await send(req, url, method, with_body);
+    for (std::string_view sc : resp.headers().get_all("Set-Cookie"))
+      jar_.store(url.host(), url.path(), url.is_https(), sc);
+
+    auto location = resp.headers().get("Location");
+    if (!req.follow || !is_redirect(resp.status()) || !location) {
+      resp.history_ = std::move(history);
+      if (req.raise) resp.raise_for_status();
+      co_return resp;
+    }
+    if (++redirects > req.max_redirects)
+      throw TooManyRedirects(make_error_code(Errc::too_many_redirects),
+                             req.context + ": more than " + std::to_string(req.max_redirects) + " redirects");
+    Url next = url.resolve(*location);
+    if (!next.is_http())
+      throw InvalidUrl(make_error_code(Errc::invalid_url),
+                       req.context + ": redirect to unsupported URL '" + next.redacted() + "'");
+    int status = resp.status();
+    bool to_get = (status == 303 && method != "HEAD") || ((status == 301 || status == 302) && method == "POST");
+    if (to_get) {
+      method = "GET";
+      with_body = false;
+      req.body.reset();
+      req.stream = nullptr;
+      req.headers.remove("Content-Type");
+      req.headers.remove("Content-Length");
+      req.headers.remove("Transfer-Encoding");
+    } else if (with_body && req.stream) {
+      throw ClientError(make_error_code(Errc::invalid_argument),
+                        req.context + ": cannot follow a " + std::to_string(status) +
+                            " redirect: a streamed body cannot be sent again");
+    }
+    if (!same_origin(url, next)) {
+      // REQ-REDIR: secrets stay with the origin they were meant for.
+      req.headers.remove("Authorization");
+      req.headers.remove("Proxy-Authorization");
+      req.headers.remove("Cookie");
+      next = next.without_credentials();
+    }
+    co_await resp.discard(kRedirectDrainLimit);
+    history.push_back(std::move(resp));
+    url = std::move(next);
+  }
+}
+
+Task<std::unique_ptr<Transport>> Session::open_transport(const Prepared& req, const Url& url,
+                                                         std::optional<Clock::time_point> connect_deadline) {
+  if (url.is_https())
+    throw ClientError(make_error_code(Errc::tls_failed), req.context + ": https:// is not available in this build yet");
+  std::string host_port = url.host_header();
+  std::vector<Address> addresses;
+  std::string resolve_error;
+  try {
+    addresses = co_await detail::timed(dns_.resolve(url.host(), url.port()), req.deadline,
+                                       left_until(connect_deadline),
+                                       Phase{Errc::connect_timeout, "resolving"}, req.total, req.context, host_port);
+  } catch (const aio::IoError& e) {
+    resolve_error = e.code().message();
+  }
+  if (!resolve_error.empty())
+    throw ConnectorError(make_error_code(Errc::resolve_failed),
+                         req.context + ": cannot resolve host '" + url.host() + "': " + resolve_error);
+  std::string last_error;
+  std::string last_peer;
+  for (const Address& a : addresses) {
+    last_peer = a.to_string();
+    auto limit = left_until(connect_deadline);
+    if (req.timeout.sock_connect && (!limit || *req.timeout.sock_connect < *limit)) limit = req.timeout.sock_connect;
+    try {
+      TcpStream s = co_await detail::timed(tcp_connect(a), req.deadline, limit,
+                                           Phase{Errc::connect_timeout, "connecting to"}, req.total, req.context,
+                                           last_peer);
+      co_return std::make_unique<TcpTransport>(std::move(s));
+    } catch (const aio::IoError& e) {
+      last_error = e.code().message();
+    }
+  }
+  throw ConnectorError(make_error_code(Errc::connect_failed),
+                       req.context + ": cannot connect to " + last_peer + ": " + last_error);
+}
+
+Task<Pool::Lease> Session::connect(const Prepared& req, const Url& url) {
+  std::optional<Clock::time_point> connect_deadline;
+  if (req.timeout.connect) connect_deadline = Clock::now() + *req.timeout.connect;
+  std::string origin = url.origin();
+  Pool::Lease lease = co_await detail::timed(wait_for_slot(pool_, origin), req.deadline, left_until(connect_deadline),
+                                             Phase{Errc::connect_timeout, "waiting for a connection to"}, req.total,
+                                             req.context, url.host_header());
+  if (lease.connection() == nullptr) {
+    std::unique_ptr<Transport> t = co_await open_transport(req, url, connect_deadline);
+    lease.set_connection(std::make_unique<Connection>(std::move(t), options_.limits));
+  }
+  co_return lease;
+}
+
+Task<void> Session::write_request(const Prepared& req, Connection& c, const std::string& head, bool with_body,
+                                  const std::string& peer) {
+  Phase phase{Errc::write_timeout, "sending the request to"};
+  if (with_body && req.body) {
+    uv_buf_t bufs[2] = {uv_buf_init(const_cast<char*>(head.data()), static_cast<unsigned>(head.size())),
+                        uv_buf_init(const_cast<char*>(req.body->data()), static_cast<unsigned>(req.body->size()))};
+    co_await detail::timed(c.transport->write(bufs), req.deadline, std::nullopt, phase, req.total, req.context, peer);
+    co_return;
+  }
+  uv_buf_t head_buf[1] = {uv_buf_init(const_cast<char*>(head.data()), static_cast<unsigned>(head.size()))};
+  co_await detail::timed(c.transport->write(head_buf), req.deadline, std::nullopt, phase, req.total, req.context, peer);
+  if (!with_body || !req.stream) co_return;
+  for (;;) {
+    std::optional<std::string> chunk = co_await req.stream();
+    if (!chunk) break;
+    if (chunk->empty()) continue;
+    std::string size_line = chunk_header(chunk->size());
+    uv_buf_t bufs[3] = {uv_buf_init(size_line.data(), static_cast<unsigned>(size_line.size())),
+                        uv_buf_init(chunk->data(), static_cast<unsigned>(chunk->size())),
+                        uv_buf_init(const_cast<char*>(kChunkEnd.data()), static_cast<unsigned>(kChunkEnd.size()))};
+    co_await detail::timed(c.transport->write(bufs), req.deadline, std::nullopt, phase, req.total, req.context, peer);
+  }
+  uv_buf_t last[1] = {uv_buf_init(const_cast<char*>(kLastChunk.data()), static_cast<unsigned>(kLastChunk.size()))};
+  co_await detail::timed(c.transport->write(last), req.deadline, std::nullopt, phase, req.total, req.context, peer);
+}
+
+Task<void> Session::read_head(const Prepared& req, Connection& c, const std::string& peer) {
+  std::string no_body;
+  for (;;) {
+    std::span<const char> buf = c.transport->buffered();
+    if (!buf.empty()) {
+      std::size_t n = c.parser.feed(std::string_view(buf.data(), buf.size()), &no_body);
+      c.transport->consume(n);
+      if (c.parser.state() == ResponseParser::State::failed) throw_parse_failure(c.parser, req.context, peer);
+      if (c.parser.head_complete()) co_return;
+      if (n > 0) continue;
+    }
+    std::span<const char> got =
+        co_await detail::timed(c.transport->read(), req.deadline, req.timeout.sock_read,
+                               Phase{Errc::read_timeout, "reading the response from"}, req.total, req.context, peer);
+    if (got.empty()) {
+      c.parser.finish();
+      throw_parse_failure(c.parser, req.context, peer);
+    }
+  }
+}
+
+Task<Response> Session::send(const Prepared& req, const Url& url, std::string method, bool with_body) {
+  Headers headers = headers_for(req, url, with_body);
+  BodyFraming framing = !with_body ? BodyFraming::none : req.stream ? BodyFraming::chunked : BodyFraming::sized;
+  std::string head;
+  write_request_head(head, method, url.target(), url.host_header(), headers, framing,
+                     req.body ? req.body->size() : 0);
+  bool may_retry = idempotent(method) && !req.stream;
+
+  for (int attempt = 0;; ++attempt) {
+    Pool::Lease lease = co_await connect(req, url);
+    Connection& c = *lease.connection();
+    bool reused = c.requests > 0;
+    std::string peer = c.transport->peer_address().to_string();
+    c.parser.reset(method == "HEAD");
+
+    std::exception_ptr failure;
+    bool before_response = false;
+    bool writing = true;
+    try {
+      co_await write_request(req, c, head, with_body, peer);
+      writing = false;
+      co_await read_head(req, c, peer);
+    } catch (const aio::IoError& e) {
+      before_response = !c.parser.started();
+      Errc code = writing ? Errc::send_failed : Errc::receive_failed;
+      std::string what = req.context + ": " + (writing ? "failure sending the request to " : "failure receiving the response from ") +
+                         peer + ": " + e.code().message();
+      failure = std::make_exception_ptr(ServerDisconnectedError(make_error_code(code), what));
+    } catch (const ServerDisconnectedError&) {
+      before_response = !c.parser.started();
+      failure = std::current_exception();
+    }
+    if (failure) {
+      lease.release(false);
+      // HOSTILE.md: one transparent retry, only for a stale reused connection
+      // that gave no response byte, an idempotent method and a replayable body.
+      if (before_response && reused && may_retry && attempt == 0) continue;
+      std::rethrow_exception(failure);
+    }
+
+    Response resp;
+    resp.status_ = c.parser.status();
+    resp.reason_ = c.parser.reason();
+    resp.version_minor_ = c.parser.version_minor();
+    resp.headers_ = c.parser.take_headers();
+    resp.url_ = url;
+    resp.method_ = method;
+    auto body = std::make_unique<detail::BodyState>();
+    body->deadline = req.deadline;
+    body->sock_read = req.timeout.sock_read;
+    body->total = req.total;
+    body->max_body = options_.max_body_size;
+    body->context = req.context;
+    body->peer = std::move(peer);
+    if (options_.auto_decompress)
+      for (std::string_view coding : resp.headers_.get_all("Content-Encoding"))
+        body->encoding.append(body->encoding.empty() ? "" : ", ").append(coding);
+    body->lease = std::move(lease);
+    resp.body_ = std::move(body);
+    if (c.parser.state() == ResponseParser::State::done) resp.finish_body();
+    co_return resp;
+  }
+}
+
+}  // namespace aio::http
