@@ -9,7 +9,7 @@ packages=(
   # libraries
   libuv1-dev node-llhttp libmbedtls-dev libsimdjson-dev zlib1g-dev doctest-dev liburiparser-dev
   # test peers and tools
-  nginx-light python3 curl openssl valgrind
+  nginx-light python3 curl openssl valgrind wrk
 )
 
 missing=()
