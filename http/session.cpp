@@ -149,7 +149,14 @@ Task<Response> Session::request(std::string method, std::string url_text, Reques
   bool with_body = req.body.has_value() || static_cast<bool>(req.stream);
   BodyFraming framing = !with_body ? BodyFraming::none : req.stream ? BodyFraming::chunked : BodyFraming::sized;
   // REQ-INJ: refuse before anything is sent.
-  validate_request(method, req.headers, framing, req.body ? req.body->size() : 0);
+  std::string refused;
+  try {
+    validate_request(method, req.headers, framing, req.body ? req.body->size() : 0);
+  } catch (const ClientError& e) {
+    refused = e.what();
+  }
+  if (!refused.empty())
+    throw ClientError(make_error_code(Errc::invalid_argument), method + " " + url.redacted() + ": " + refused);
 
   std::vector<Response> history;
   for (int redirects = 0;;) {

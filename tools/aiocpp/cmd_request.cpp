@@ -1,0 +1,133 @@
+// aiocpp get|post|put|patch|delete|head|options URL: one request, the body
+// streamed to stdout (or -o FILE) with flat memory.
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include <aio/aio.hpp>
+
+#include "client_config.hpp"
+#include "commands.hpp"
+#include "exit_codes.hpp"
+
+namespace aiocpp_cli {
+
+const char* const kRequestHelp =
+    "usage: aiocpp get|post|put|patch|delete|head|options URL [options]\n"
+    "\n"
+    "Sends one request and writes the response body to stdout.\n"
+    "\n"
+    "  -i, --include            print the status line and headers before the body\n"
+    "  -d, --data DATA          send DATA as the body (application/x-www-form-urlencoded)\n"
+    "      --json JSON          send JSON as the body (application/json)\n"
+    "  -o, --output FILE        write the body to FILE\n"
+    "  -v, --verbose            show what was sent and received on stderr\n";
+
+namespace {
+
+struct RequestConfig {
+  std::string method;
+  std::string url;
+  ClientConfig client;
+  std::optional<std::string> data;
+  std::string content_type;
+  bool include = false;
+  bool verbose = false;
+  std::string output;
+};
+
+void print_head(std::FILE* out, const aio::http::Response& r, const char* prefix) {
+  std::fprintf(out, "%sHTTP/1.%d %d %s\r\n", prefix, r.version_minor(), r.status(), r.reason().c_str());
+  for (const auto& [name, value] : r.headers()) std::fprintf(out, "%s%s: %s\r\n", prefix, name.c_str(), value.c_str());
+  std::fprintf(out, "%s\r\n", prefix);
+}
+
+aio::Task<int> run_request(RequestConfig c) {
+  aio::http::Session session(c.client.session_options());
+  aio::http::RequestOptions opts;
+  if (c.data) opts.body(*c.data, c.content_type);
+  std::FILE* out = stdout;
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(nullptr, &std::fclose);
+  int code = kOk;
+  std::exception_ptr err;
+  try {
+    if (c.verbose) {
+      std::fprintf(stderr, "> %s %s\n", c.method.c_str(), c.url.c_str());
+      for (const auto& [n, v] : c.client.headers) std::fprintf(stderr, "> %s: %s\n", n.c_str(), v.c_str());
+      if (c.data) std::fprintf(stderr, "> [%zu bytes of body]\n", c.data->size());
+    }
+    aio::http::Response r = co_await session.request(c.method, c.url, std::move(opts));
+    if (c.verbose) {
+      for (const auto& h : r.history()) print_head(stderr, h, "< ");
+      print_head(stderr, r, "< ");
+    }
+    if (c.client.fail && r.status() >= 400) {
+      std::fprintf(stderr, "aiocpp: %s %s: the server returned %d %s\n", c.method.c_str(), r.url().redacted().c_str(),
+                   r.status(), r.reason().c_str());
+      code = kHttpError;
+    } else {
+      if (!c.output.empty()) {
+        file.reset(std::fopen(c.output.c_str(), "wb"));
+        if (!file) {
+          std::fprintf(stderr, "aiocpp: cannot write %s\n", c.output.c_str());
+          code = kWrite;
+        }
+        out = file.get();
+      }
+      if (code == kOk) {
+        if (c.include) print_head(out, r, "");
+        for (;;) {
+          std::string_view piece = co_await r.read_chunk();
+          if (piece.empty()) break;
+          if (std::fwrite(piece.data(), 1, piece.size(), out) != piece.size()) {
+            code = kWrite;
+            break;
+          }
+        }
+        std::fflush(out);
+      }
+    }
+  } catch (...) {
+    err = std::current_exception();
+  }
+  co_await session.close();
+  if (err) {
+    std::fprintf(stderr, "aiocpp: %s\n", message_for(err).c_str());
+    co_return exit_code_for(err);
+  }
+  co_return code;
+}
+
+}  // namespace
+
+int cmd_request(const std::string& method, Args& args) {
+  RequestConfig c;
+  c.method = method;
+  while (!args.done()) {
+    if (c.client.parse(args)) continue;
+    if (args.flag("--include", "-i")) {
+      c.include = true;
+    } else if (args.flag("--verbose", "-v")) {
+      c.verbose = true;
+    } else if (auto v = args.option("--data", "-d")) {
+      c.data = *v;
+      c.content_type = "application/x-www-form-urlencoded";
+    } else if (auto v = args.option("--json")) {
+      c.data = *v;
+      c.content_type = "application/json";
+      c.client.headers.set("Accept", "application/json");
+    } else if (auto v = args.option("--output", "-o")) {
+      c.output = *v;
+    } else if (!args.peek().empty() && args.peek()[0] == '-' && args.peek() != "-") {
+      throw UsageError{"unknown option " + args.peek()};
+    } else if (c.url.empty()) {
+      c.url = args.next();
+    } else {
+      throw UsageError{"more than one URL"};
+    }
+  }
+  if (c.url.empty()) throw UsageError{"a URL is required"};
+  return aio::run(run_request(std::move(c)));
+}
+
+}  // namespace aiocpp_cli
