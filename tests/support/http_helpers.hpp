@@ -105,6 +105,8 @@ inline aio::Task<Fetch> fetch(aio::http::Session& s, std::string url, std::strin
     aio::http::Response r = co_await s.request(method, url, std::move(opts));
     f.status = r.status();
     f.body = co_await r.read();
+  } catch (const aio::CancelledError&) {
+    throw;  // a cancelled fetch is not an outcome: let it unwind
   } catch (...) {
     err = std::current_exception();
   }
