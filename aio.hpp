@@ -11,6 +11,7 @@
 #include "runtime/scope.hpp"
 #include "runtime/semaphore.hpp"
 #include "runtime/sleep.hpp"
+#include "runtime/stream.hpp"
 #include "runtime/task.hpp"
 #include "runtime/tcp.hpp"
 #include "runtime/timeout.hpp"

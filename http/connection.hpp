@@ -9,15 +9,15 @@
 #include <string>
 
 #include "response_parser.hpp"
-#include "transport.hpp"
+#include "../runtime/stream.hpp"
 
 namespace aio::http {
 
 struct Connection {
-  Connection(std::unique_ptr<Transport> t, const ResponseLimits& limits)
+  Connection(std::unique_ptr<ByteStream> t, const ResponseLimits& limits)
       : transport(std::move(t)), parser(limits) {}
 
-  std::unique_ptr<Transport> transport;
+  std::unique_ptr<ByteStream> transport;
   ResponseParser parser;
   // Requests completed on it: a connection that served one before is
   // "reused", which decides whether a failure may be retried (HOSTILE.md).

@@ -206,7 +206,7 @@ Task<Response> Session::request(std::string method, std::string url_text, Reques
   }
 }
 
-Task<std::unique_ptr<Transport>> Session::open_transport(const Prepared& req, const Url& url,
+Task<std::unique_ptr<ByteStream>> Session::open_transport(const Prepared& req, const Url& url,
                                                          std::optional<Clock::time_point> connect_deadline) {
   if (url.is_https())
     throw ClientError(make_error_code(Errc::tls_failed), req.context + ": https:// is not available in this build yet");
@@ -233,7 +233,7 @@ Task<std::unique_ptr<Transport>> Session::open_transport(const Prepared& req, co
       TcpStream s = co_await detail::timed(tcp_connect(a), req.deadline, limit,
                                            Phase{Errc::connect_timeout, "connecting to"}, req.total, req.context,
                                            last_peer);
-      co_return std::make_unique<TcpTransport>(std::move(s));
+      co_return std::make_unique<TcpByteStream>(std::move(s));
     } catch (const aio::IoError& e) {
       last_error = e.code().message();
     }
@@ -250,7 +250,7 @@ Task<Pool::Lease> Session::connect(const Prepared& req, const Url& url) {
                                              Phase{Errc::connect_timeout, "waiting for a connection to"}, req.total,
                                              req.context, url.host_header());
   if (lease.connection() == nullptr) {
-    std::unique_ptr<Transport> t = co_await open_transport(req, url, connect_deadline);
+    std::unique_ptr<ByteStream> t = co_await open_transport(req, url, connect_deadline);
     lease.set_connection(std::make_unique<Connection>(std::move(t), options_.limits));
   }
   co_return lease;

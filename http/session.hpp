@@ -78,7 +78,7 @@ class Session {
   // frame of request(), which awaits them.
   Task<Response> send(const Prepared& req, const Url& url, std::string method, bool with_body);
   Task<Pool::Lease> connect(const Prepared& req, const Url& url);
-  Task<std::unique_ptr<Transport>> open_transport(const Prepared& req, const Url& url,
+  Task<std::unique_ptr<ByteStream>> open_transport(const Prepared& req, const Url& url,
                                                   std::optional<std::chrono::steady_clock::time_point> connect_deadline);
   Task<void> write_request(const Prepared& req, Connection& c, const std::string& head, bool with_body,
                            const std::string& peer);

@@ -1,5 +1,6 @@
-// aio::http::Transport: the byte stream a connection talks over. The HTTP
-// layer sees only this; plain TCP and TLS (tls/) both implement it.
+// aio::ByteStream: a byte stream as the protocols above see it. The HTTP
+// layer talks to a ByteStream and does not know whether TLS (tls/) or plain
+// TCP (TcpByteStream, here) is under it.
 #pragma once
 
 #include <uv.h>
@@ -7,15 +8,15 @@
 #include <memory>
 #include <span>
 
-#include "../runtime/address.hpp"
-#include "../runtime/task.hpp"
-#include "../runtime/tcp.hpp"
+#include "address.hpp"
+#include "task.hpp"
+#include "tcp.hpp"
 
-namespace aio::http {
+namespace aio {
 
-class Transport {
+class ByteStream {
  public:
-  virtual ~Transport() = default;
+  virtual ~ByteStream() = default;
 
   // Bytes received and not yet consumed (at least one), waiting for some
   // when none are buffered; an empty span at end of stream. Throws IoError.
@@ -39,9 +40,9 @@ class Transport {
 };
 
 // Plain TCP.
-class TcpTransport final : public Transport {
+class TcpByteStream final : public ByteStream {
  public:
-  explicit TcpTransport(TcpStream stream) noexcept : stream_(std::move(stream)) {}
+  explicit TcpByteStream(TcpStream stream) noexcept : stream_(std::move(stream)) {}
   Task<std::span<const char>> read() override;
   std::span<const char> buffered() const noexcept override { return stream_.buffered(); }
   void consume(std::size_t n) noexcept override { stream_.consume(n); }
@@ -56,4 +57,4 @@ class TcpTransport final : public Transport {
   TcpStream stream_;
 };
 
-}  // namespace aio::http
+}  // namespace aio
