@@ -111,9 +111,26 @@ Task<std::string_view> Response::read_chunk() {
   while (b.chunk.empty() && !b.done) {
     std::span<const char> buf = c.transport->buffered();
     if (buf.empty()) {
-      std::span<const char> got = co_await detail::timed(
-          c.transport->read(), b.deadline, b.sock_read,
-          detail::Phase{Errc::read_timeout, "reading the response body from"}, b.total, b.context, b.peer);
+      std::span<const char> got;
+      bool cut = false;
+      try {
+        got = co_await detail::timed(
+            c.transport->read(), b.deadline, b.sock_read,
+            detail::Phase{Errc::read_timeout, "reading the response body from"}, b.total, b.context,
+            b.peer);
+      } catch (const aio::IoError& e) {
+        // A TLS stream ended without close_notify (tls/stream.hpp): the
+        // body may have been cut short (REQ-TLS), whatever its framing.
+        if (e.code() != aio::uv_error(UV_EOF)) throw;
+        cut = true;
+      }
+      if (cut) {
+        std::string what =
+            b.context + ": body truncated: the connection was closed without TLS close_notify (" +
+            b.peer + ")";
+        release();
+        throw PayloadError(make_error_code(Errc::receive_failed), what);
+      }
       if (got.empty()) c.parser.finish();
     } else {
       b.raw.clear();
@@ -175,7 +192,11 @@ Task<std::string> Response::text() {
 }
 
 Task<void> Response::drain() {
-  while (!(co_await read_chunk()).empty()) {
+  // Not `while (!(co_await read_chunk()).empty())`: g++ 12 emits a trap for
+  // a co_await in a loop condition here.
+  for (;;) {
+    std::string_view piece = co_await read_chunk();
+    if (piece.empty()) break;
   }
 }
 

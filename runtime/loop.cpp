@@ -83,6 +83,13 @@ Loop::~Loop() {
 
 int Loop::close() {
   if (closed_) return 0;
+  if (tasks_.active() > 0) {
+    // Cancel what was spawned on the loop and let it unwind.
+    make_current();
+    tasks_.cancel();
+    while (tasks_.active() > 0 && (uv_run(loop_, UV_RUN_ONCE) != 0 || size_ != 0)) {
+    }
+  }
   closed_ = true;
   assert(size_ == 0 && "tasks still queued when the loop closed");
   if (current_loop == this) current_loop = previous_;
@@ -122,10 +129,18 @@ void Loop::schedule(std::coroutine_handle<> h) noexcept {
   }
 }
 
+void Loop::make_current() noexcept { current_loop = this; }
+
+void Loop::restore_current(Loop* saved) noexcept {
+  if (saved != nullptr) current_loop = saved;
+}
+
 void Loop::drain() noexcept {
   Loop* saved = current_loop;
   current_loop = this;
+  bool timed = deadline_ != std::chrono::steady_clock::time_point::max();
   for (std::size_t n = 0; n < kBudget && size_ != 0; ++n) {
+    if (timed && (n & 31) == 31 && std::chrono::steady_clock::now() >= deadline_) break;
     std::coroutine_handle<> h = ring_[head_];
     head_ = (head_ + 1) & (ring_.size() - 1);
     --size_;
@@ -174,6 +189,28 @@ void Loop::run_until(const bool& done, detail::PromiseBase& root) {
     throw Error(make_error_code(Errc::deadlock), "aio::run: the task waits on nothing that can wake it");
   }
   current_loop = saved;
+}
+
+bool Loop::tick(std::chrono::microseconds budget) {
+  SigpipeBlock no_sigpipe;
+  Loop* saved = current_loop;
+  current_loop = this;
+  deadline_ = std::chrono::steady_clock::now() + budget;
+  // uv_run does not poll a loop with no active handle, and the async hook is
+  // unreferenced: take what other threads posted directly.
+  on_async(this);
+  do {
+    uv_run(loop_, UV_RUN_NOWAIT);
+  } while (size_ != 0 && std::chrono::steady_clock::now() < deadline_);
+  deadline_ = std::chrono::steady_clock::time_point::max();
+  current_loop = saved;
+  return size_ != 0 || uv_loop_alive(loop_) != 0;
+}
+
+int Loop::next_timeout() const noexcept {
+  if (size_ != 0) return 0;
+  if (uv_loop_alive(loop_) == 0) return -1;
+  return uv_backend_timeout(loop_);
 }
 
 uvx_timer_s* Loop::acquire_timer() {

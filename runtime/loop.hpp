@@ -13,12 +13,15 @@
 // called from other threads.
 #pragma once
 
+#include <chrono>
 #include <coroutine>
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <vector>
 
+#include "scope.hpp"
 #include "task.hpp"
 
 struct uv_loop_s;
@@ -63,6 +66,32 @@ class Loop {
   // Runs fn on the loop's thread soon. Thread-safe; wakes the loop.
   void post(std::function<void()> fn);
 
+  // Starts `task` on this loop, owned by the loop: close() cancels what is
+  // still running and waits for it to unwind. Loop thread only.
+  template <class T>
+  void spawn(Task<T> task) {
+    Loop* saved = current_or_null();
+    make_current();
+    tasks_.spawn(std::move(task));
+    restore_current(saved);
+  }
+  // spawn() from any thread: the task starts on the loop's thread.
+  template <class T>
+  void spawn_threadsafe(Task<T> task) {
+    auto held = std::make_shared<Task<T>>(std::move(task));
+    post([this, held] { spawn(std::move(*held)); });
+  }
+
+  // For hosts that own the frame loop: runs ready tasks and I/O without
+  // blocking, for at most about `budget` (checked between resumptions), and
+  // returns whether anything is still pending (tasks, timers, I/O).
+  bool tick(std::chrono::microseconds budget);
+  // For hosts that sleep between frames: milliseconds until this loop needs
+  // a tick (0: work is ready), or -1 when nothing is pending. Work posted
+  // from another thread meanwhile does not shorten a sleep the host already
+  // started; a host that posts from threads ticks every frame.
+  int next_timeout() const noexcept;
+
   // Runs `task` on this loop until it ends; returns its value or rethrows.
   // Throws Error(Errc::deadlock) when the task waits on nothing that can
   // ever wake it.
@@ -88,6 +117,8 @@ class Loop {
   static void on_async(void* self) noexcept;
   void drain() noexcept;
   void push(std::coroutine_handle<> h) noexcept;
+  void make_current() noexcept;
+  static void restore_current(Loop* saved) noexcept;
 
   uv_loop_s* loop_ = nullptr;
   bool owned_ = false;
@@ -106,6 +137,12 @@ class Loop {
 
   std::mutex posted_mutex_;
   std::vector<std::function<void()>> posted_;
+
+  // tick()'s time limit, checked by drain().
+  std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
+
+  // Tasks spawned on the loop itself (destroyed before the handles close).
+  Scope tasks_;
 };
 
 // Runs `task` on a new Loop until it ends, closes every handle and the loop,

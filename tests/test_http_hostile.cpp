@@ -20,8 +20,8 @@ using test::Outcome;
 
 namespace {
 
-test::Hostile& server() {
-  static test::Hostile s;
+test::HostileServer& server() {
+  static test::HostileServer s;
   return s;
 }
 
@@ -184,7 +184,7 @@ TEST_CASE("REQ-PARSE: close-delimited bodies and 1xx responses") {
     }
     co_await s.close();
   };
-  test::run(body(server().url("")));
+  test::run(body(test::base_url(server().port())));
 }
 
 TEST_CASE("REQ-PARSE: HEAD, 204 and 304 carry no body and the connection stays intact") {
@@ -210,7 +210,7 @@ TEST_CASE("REQ-PARSE: HEAD, 204 and 304 carry no body and the connection stays i
     CHECK(test::json_int(st, "connections") == 2);  // one keep-alive connection, plus /stats
     co_await s.close();
   };
-  test::run(body(server().url("")));
+  test::run(body(test::base_url(server().port())));
 }
 
 TEST_CASE("REQ-POOL: extra bytes after a response are never the next response") {
@@ -225,7 +225,7 @@ TEST_CASE("REQ-POOL: extra bytes after a response are never the next response") 
     CHECK(test::json_int(st, "connections") == 3);  // a new one for /ok, plus /stats
     co_await s.close();
   };
-  test::run(body(server().url("")));
+  test::run(body(test::base_url(server().port())));
 }
 
 TEST_CASE("REQ-POOL: a GET on a connection the server closed is retried once, a POST is not") {
@@ -244,7 +244,7 @@ TEST_CASE("REQ-POOL: a GET on a connection the server closed is retried once, a 
     CHECK(test::json_member_int(st, "posts", "/ok") == 1);  // sent once, not silently twice
     co_await s.close();
   };
-  test::run(body(server().url("")));
+  test::run(body(test::base_url(server().port())));
 }
 
 TEST_CASE("REQ-POOL: a connection the server closed while idle is replaced") {
@@ -256,7 +256,7 @@ TEST_CASE("REQ-POOL: a connection the server closed while idle is replaced") {
     CHECK_MESSAGE(next.outcome == Outcome::ok, next.message);
     co_await s.close();
   };
-  test::run(body(server().url("")));
+  test::run(body(test::base_url(server().port())));
 }
 
 TEST_CASE("REQ-POOL: a response not read to its end is never pooled") {
@@ -275,7 +275,7 @@ TEST_CASE("REQ-POOL: a response not read to its end is never pooled") {
     CHECK(test::json_int(st, "connections") == 3);  // a new one for /ok, plus /stats
     co_await s.close();
   };
-  test::run(body(server().url("")));
+  test::run(body(test::base_url(server().port())));
 }
 
 TEST_CASE("REQ-POOL: one request in flight per connection, connections reused LIFO") {
@@ -295,11 +295,11 @@ TEST_CASE("REQ-POOL: one request in flight per connection, connections reused LI
     co_await s.close();
     CHECK(s.open_connections() == 0);
   };
-  test::run(body(server().url("")));
+  test::run(body(test::base_url(server().port())));
 }
 
 TEST_CASE("REQ-TIME: listen() that never accepts ends in a connect TimeoutError") {
-  test::Hostile stuck({"--no-accept"});
+  test::HostileServer stuck({"--no-accept"});
   auto body = [](std::string url) -> aio::Task<test::Fetch> {
     SessionOptions o;
     o.timeout.connect = 200ms;
@@ -354,7 +354,7 @@ TEST_CASE("REQ-TIME: a pooled connection carries no timer from its last request"
     CHECK(test::json_int(st, "connections") == 2);  // the same connection both times, plus /stats
     co_await s.close();
   };
-  test::run(body(server().url("")));
+  test::run(body(test::base_url(server().port())));
 }
 
 TEST_CASE("REQ-CONN: refused, reset, empty reply, cut head and unknown host") {
@@ -366,7 +366,7 @@ TEST_CASE("REQ-CONN: refused, reset, empty reply, cut head and unknown host") {
     };
     closed_port = test::run(grab());
   }
-  test::Hostile reset({"--accept=reset"});
+  test::HostileServer reset({"--accept=reset"});
   auto body = [](std::string url) -> aio::Task<test::Fetch> {
     Session s;
     test::Fetch f = co_await test::fetch(s, url);
@@ -387,7 +387,7 @@ TEST_CASE("REQ-CONN: refused, reset, empty reply, cut head and unknown host") {
 }
 
 TEST_CASE("REQ-REDIR: a redirect to another origin drops secrets and keeps other headers") {
-  test::Hostile two({"--host", "127.0.0.1", "--host", "127.0.0.2"});
+  test::HostileServer two({"--host", "127.0.0.1", "--host", "127.0.0.2"});
   auto body = [](std::string first, std::string other_echo) -> aio::Task<std::string> {
     SessionOptions o;
     o.headers.add("Authorization", "Bearer session-wide");
@@ -402,14 +402,14 @@ TEST_CASE("REQ-REDIR: a redirect to another origin drops secrets and keeps other
     co_await s.close();
     co_return f.body;
   };
-  std::string other = two.url("/echo", "127.0.0.2");
-  std::string echoed = test::run(body(two.url("", "127.0.0.1"), other));
+  std::string other = two.url("127.0.0.2", "/echo");
+  std::string echoed = test::run(body(test::base_url(two.port()), other));
   std::string low = test::lower(echoed);
   CHECK(low.find("authorization") == std::string::npos);
   CHECK(low.find("cookie") == std::string::npos);
   CHECK(low.find("x-keep") != std::string::npos);
   // Same origin: the secrets stay.
-  std::string same = test::lower(test::run(body(two.url("", "127.0.0.1"), two.url("/echo", "127.0.0.1"))));
+  std::string same = test::lower(test::run(body(test::base_url(two.port()), two.url("127.0.0.1", "/echo"))));
   CHECK(same.find("bearer per-request") != std::string::npos);
 }
 
@@ -450,7 +450,7 @@ TEST_CASE("REQ-REDIR: 303 and 301/302 after POST become GET without a body; 307/
     CHECK(streamed.message.find("streamed") != std::string::npos);
     co_await s.close();
   };
-  test::run(body(server().url("")));
+  test::run(body(test::base_url(server().port())));
 }
 
 TEST_CASE("REQ-INJ: CR, LF or NUL from the caller is refused before any byte is sent") {
@@ -474,7 +474,7 @@ TEST_CASE("REQ-INJ: CR, LF or NUL from the caller is refused before any byte is 
     CHECK(q.body.find("%0d%0a") != std::string::npos);
     co_await s.close();
   };
-  test::run(body(server().url("")));
+  test::run(body(test::base_url(server().port())));
 }
 
 TEST_CASE("REQ-DECOMP: gzip and deflate decode, bombs and stacks are capped") {
@@ -493,7 +493,7 @@ TEST_CASE("REQ-DECOMP: gzip and deflate decode, bombs and stacks are capped") {
     }
     co_await s.close();
   };
-  test::run(body(server().url("")));
+  test::run(body(test::base_url(server().port())));
 }
 
 TEST_CASE("REQ-COOKIE: cookies go back where they belong, and a broken head stores none") {

@@ -21,8 +21,8 @@ using test::Outcome;
 
 namespace {
 
-test::Hostile& server() {
-  static test::Hostile s;
+test::HostileServer& server() {
+  static test::HostileServer s;
   return s;
 }
 
@@ -40,7 +40,7 @@ TEST_CASE("query params, session headers and per-request headers reach the serve
     co_await s.close();
     co_return f.body;
   };
-  std::string echo = test::run(body(server().url("")));
+  std::string echo = test::run(body(test::base_url(server().port())));
   CHECK(echo.find("/echo?q=a%20b%26c%3Dd&u=%C3%A9") != std::string::npos);
   CHECK(echo.find("\"X-Session\", \"s\"") != std::string::npos);
   CHECK(echo.find("\"X-Override\", \"request\"") != std::string::npos);
@@ -69,7 +69,7 @@ TEST_CASE("bodies: bytes, form, JSON text and a streamed generator") {
     CHECK(test::lower(streamed.body).find("transfer-encoding\", \"chunked") != std::string::npos);
     co_await s.close();
   };
-  test::run(body(server().url("")));
+  test::run(body(test::base_url(server().port())));
 }
 
 TEST_CASE("base_url, URL credentials as Basic auth, seeded cookies") {
@@ -86,7 +86,7 @@ TEST_CASE("base_url, URL credentials as Basic auth, seeded cookies") {
     co_await s.close();
     co_return f.body + a.body;
   };
-  std::string both = test::run(body(server().url("")));
+  std::string both = test::run(body(test::base_url(server().port())));
   CHECK(both.find("token=abc") != std::string::npos);
   CHECK(both.find("Basic dXNlcjpwQHNz") != std::string::npos);  // base64("user:p@ss")
 }
@@ -118,7 +118,7 @@ TEST_CASE("raise_for_status, history and the final URL after redirects") {
     CHECK(raised);
     co_await s.close();
   };
-  test::run(body(server().url("")));
+  test::run(body(test::base_url(server().port())));
 }
 
 TEST_CASE("read_chunk streams a large body in pieces and text() decodes latin-1") {
@@ -142,7 +142,7 @@ TEST_CASE("read_chunk streams a large body in pieces and text() decodes latin-1"
     CHECK(s.idle_connections() == 1);  // read to the end: back in the pool
     co_await s.close();
   };
-  test::run(body(server().url("")));
+  test::run(body(test::base_url(server().port())));
 }
 
 TEST_CASE("localhost resolves through the DNS cache and connects") {
@@ -182,7 +182,7 @@ TEST_CASE("cancelled and timed-out requests give back their pool slots (aiohttp 
     for (auto& f : ok) CHECK(f.body == "ok");
     co_await s.close();
   };
-  test::run(body(server().url("")));
+  test::run(body(test::base_url(server().port())));
 }
 
 TEST_CASE("a timeout around a request stops its I/O: the connection is closed, not pooled") {
@@ -198,7 +198,7 @@ TEST_CASE("a timeout around a request stops its I/O: the connection is closed, n
     CHECK(s.open_connections() == 0);
     co_await s.close();
   };
-  test::run(body(server().url("")));
+  test::run(body(test::base_url(server().port())));
 }
 
 TEST_CASE("a closed session refuses new requests") {
@@ -208,7 +208,7 @@ TEST_CASE("a closed session refuses new requests") {
     test::Fetch f = co_await test::fetch(s, base + "/ok");
     co_return f.outcome;
   };
-  CHECK(test::run(body(server().url(""))) == Outcome::client);
+  CHECK(test::run(body(test::base_url(server().port()))) == Outcome::client);
 }
 
 TEST_CASE("ten thousand concurrent requests through one session") {
@@ -226,5 +226,5 @@ TEST_CASE("ten thousand concurrent requests through one session") {
     CHECK(s.open_connections() == 0);
     co_return ok;
   };
-  CHECK(test::run(body(server().url(""))) == 10000);
+  CHECK(test::run(body(test::base_url(server().port()))) == 10000);
 }

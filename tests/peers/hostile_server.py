@@ -23,8 +23,11 @@ Modes (command line, not paths):
   --no-accept       listen(backlog 0) and never accept; the server fills the
                     accept queue itself before printing the port, so every
                     client connect() hangs            REQ-TIME -> TimeoutError (connect)
-  --accept=reset    RST (SO_LINGER 0) right after accept, before reading
-                                                     REQ-CONN -> ServerDisconnectedError (52/56, 55 mid-write)
+  --accept=reset    accept, wait for the request's first bytes (200 ms at
+                    most), then RST (SO_LINGER 0) without reading further
+                                                     REQ-CONN -> ServerDisconnectedError (56, 55 mid-write)
+  --accept=reset-now  RST at once on accept: the client may see it as a failed
+                    connect (curl says 7) or as a reset (56): racy by nature
   --accept=close    FIN right after accept (then discard what the client sends)
                                                      REQ-CONN -> ServerDisconnectedError (52, empty reply)
   --accept=silent   accept, read and discard, never answer
@@ -42,9 +45,9 @@ body the client reads in full. SDE = ServerDisconnectedError.
 | /ok | REQ-POOL | `200`, `Content-Length: 2`, body `ok`; keep-alive | success, body `ok`; the connection is pooled and reused |
 | /close | REQ-POOL | `200`, `Connection: close`, body `closed`, then FIN | success; the connection is not pooled |
 | /bytes?n=N&chunked=0 | REQ-POOL | N body bytes, byte i = i % 251 (Content-Length, or chunked with chunked=1); keep-alive | success; a caller that stops reading early must not get the connection pooled |
-| /stats | - | JSON: connections accepted, open, requests/methods/posts/dropped per path, pipelined, connection_log (paths per connection) | `/stats*` are not counted in requests/methods/posts |
-| /stats/reset | - | resets the counters, answers `{}` | - |
-| /echo | REQ-REDIR | JSON: method, target (raw), path, version, headers (every one, in order, repeats kept), body_length, body_sha256, body_head (first 64 bytes, latin-1), connection id and request number on it; HEAD gets no body | success; shows what a (redirected) request carried |
+| /stats | REQ-POOL | JSON: `connections` accepted, `open` now, `requests_total`, per path `requests`, `methods`, `posts`, `dropped` (read, then answered by FIN/RST on purpose), `pipelined` (requests that arrived before the previous response was sent), `connection_log` (the paths served on each connection, last 1000) | proves reuse or not, and that a POST was sent once; `/stats*` themselves appear only in connection_log |
+| /stats/reset | - | zeroes the counters (connections still open get a fresh connection_log entry), answers `{}` | - |
+| /echo | REQ-REDIR | (also any other path ending in `/echo`, e.g. `/cookie/sub/echo`) JSON: method, target (raw), path, version, headers (every one, in order, repeats kept), body_length, body_sha256, body_head (first 64 bytes, latin-1), connection id and request number on it; HEAD gets no body | success; shows what a (redirected) request carried |
 | / | REQ-REDIR | `302`, `Location: /` (the target of `/redirect/loop`) | TooManyRedirects (47) at the limit |
 | /redirect?status=302&to=URL | REQ-REDIR | `status` (default 302) with `Location: to` (url-decoded; default `/echo`, absolute or relative), body `redirect`; the request body is read and counted | the client follows per the method rules; check with `/echo` |
 | /redirect/chain?n=3&status=302&to=/echo | REQ-REDIR | n hops through `/redirect/chain?n=n-1...`, the last hop to `to` | success after n redirects; TooManyRedirects if n > the limit |
@@ -136,7 +139,7 @@ body the client reads in full. SDE = ServerDisconnectedError.
 | /decomp/truncated-gzip | REQ-DECOMP | `Content-Encoding: gzip`, a correct Content-Length, but the gzip stream cut in half | PayloadError |
 | /cookie/set?name=a&value=1 | REQ-COOKIE | one Set-Cookie built from name, value, domain, path, max_age, expires, secure=1, httponly=1, samesite; body `ok` | stored or refused per RFC 6265 |
 | /cookie/raw?h=VALUE | REQ-COOKIE | one `Set-Cookie: VALUE` per `h` (repeatable, url-encoded), body `ok` | per RFC 6265 |
-| /cookie/basic | REQ-COOKIE | `Set-Cookie: a=1` and `Set-Cookie: b=2; Path=/` | stored host-only: sent back to this exact host only (not 127.0.0.1 -> localhost) |
+| /cookie/basic | REQ-COOKIE | `Set-Cookie: a=1; Path=/` and `Set-Cookie: b=2` (default path `/cookie`) | stored host-only: sent back to this exact host only (not 127.0.0.1 -> localhost); `b` only under `/cookie` (e.g. `/cookie/echo`) |
 | /cookie/domain-ip-suffix | REQ-COOKIE | `Set-Cookie: ipsuffix=1; Domain=0.0.1` | refused |
 | /cookie/domain-own-ip | REQ-COOKIE | `Set-Cookie: ownip=1; Domain=HOST`, HOST from the request's Host header | stored for that exact address |
 | /cookie/domain-other | REQ-COOKIE | `Set-Cookie: other=1; Domain=example.com` | refused |
@@ -168,7 +171,10 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 VERBOSE = False
 
-KEEP, CLOSE, RESET, HOLD, DONE = "keep", "close", "reset", "hold", "done"
+# What a scenario leaves the connection in: KEEP reads the next request; CLOSE
+# sends FIN (then drains the client until it closes); RESET sends RST; HOLD
+# says nothing more and reads until the client closes.
+KEEP, CLOSE, RESET, HOLD = "keep", "close", "reset", "hold"
 TIB = 1 << 40
 
 
@@ -892,31 +898,43 @@ async def s_early_413(c):
 _BOMBS = {}
 
 
-def make_bomb(wbits, mib):
-    co = zlib.compressobj(9, zlib.DEFLATED, wbits)
+def make_bomb(kind, mib):
+    """A gzip or zlib stream of `mib` MiB of zeros, built in milliseconds:
+    after Z_FULL_FLUSH the compressor starts afresh, so every further MiB of
+    zeros compresses to the same bytes, and the block is repeated."""
     zeros = bytes(1 << 20)
-    out = [co.compress(zeros) for _ in range(mib)]
-    out.append(co.flush())
-    return b"".join(out)
+    co = zlib.compressobj(9, zlib.DEFLATED, -15)
+    block = co.compress(zeros) + co.flush(zlib.Z_FULL_FLUSH)
+    raw = block * mib + co.flush(zlib.Z_FINISH)
+    if kind == "gzip":
+        crc = 0
+        for _ in range(mib):
+            crc = zlib.crc32(zeros, crc)
+        return (b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff" + raw
+                + struct.pack("<II", crc, (mib << 20) & 0xFFFFFFFF))
+    adler = 1
+    for _ in range(mib):
+        adler = zlib.adler32(zeros, adler)
+    return b"\x78\xda" + raw + struct.pack(">I", adler)
 
 
-async def bomb(c, kind, wbits):
+async def bomb(c, kind):
     mib = max(1, min(c.iarg("mib", 128), 4096))
     key = (kind, mib)
     if key not in _BOMBS:
-        _BOMBS[key] = await asyncio.to_thread(make_bomb, wbits, mib)
+        _BOMBS[key] = make_bomb(kind, mib)
     return await c.respond(200, _BOMBS[key], [("Content-Encoding", kind)],
                            ctype="application/octet-stream")
 
 
 @scenario("/decomp/gzip-bomb")
 async def s_gzip_bomb(c):
-    return await bomb(c, "gzip", 31)
+    return await bomb(c, "gzip")
 
 
 @scenario("/decomp/deflate-bomb")
 async def s_deflate_bomb(c):
-    return await bomb(c, "deflate", 15)
+    return await bomb(c, "deflate")
 
 
 @scenario("/decomp/gzip-ok")
@@ -976,7 +994,7 @@ async def s_cookie_raw(c):
 
 @scenario("/cookie/basic")
 async def s_cookie_basic(c):
-    return await cookies(c, ["a=1", "b=2; Path=/"])
+    return await cookies(c, ["a=1; Path=/", "b=2"])
 
 
 @scenario("/cookie/domain-ip-suffix")
@@ -1052,15 +1070,18 @@ async def discard_until_eof(reader, timeout):
             pass
     try:
         await asyncio.wait_for(run(), timeout)
-    except (asyncio.TimeoutError, ConnectionError):
+    except (asyncio.TimeoutError, OSError):
         pass
 
 
 async def close_fin(reader, writer):
     """FIN, then read (and drop) whatever comes until the client closes, so
     unread input never turns the close into a RST."""
-    if not writer.is_closing() and writer.can_write_eof():
-        writer.write_eof()
+    try:
+        if not writer.is_closing() and writer.can_write_eof():
+            writer.write_eof()
+    except OSError:  # the client reset first (ENOTCONN)
+        pass
     await discard_until_eof(reader, 10)
     writer.close()
 
@@ -1089,7 +1110,7 @@ class Server:
         writer.transport.set_write_buffer_limits(high=0, low=0)
         try:
             await self.serve(conn, reader, writer)
-        except (ConnectionError, asyncio.IncompleteReadError, TimeoutError) as e:
+        except (OSError, asyncio.IncompleteReadError) as e:  # the client went away
             if VERBOSE:
                 log(f"connection {conn.id}: {type(e).__name__}: {e}")
         except BadRequest as e:
@@ -1103,6 +1124,13 @@ class Server:
 
     async def serve(self, conn, reader, writer):
         if self.accept_mode == "reset":
+            try:  # the client has connected and is writing: no connect error
+                await asyncio.wait_for(reader.read(1), 0.2)
+            except asyncio.TimeoutError:
+                pass
+            close_rst(writer)
+            return
+        if self.accept_mode == "reset-now":
             close_rst(writer)
             return
         if self.accept_mode == "close":
@@ -1135,7 +1163,9 @@ class Server:
                 else:
                     await close_fin(reader, writer)
                 return
-            fn = SCENARIOS.get(c.path, not_found)
+            fn = SCENARIOS.get(c.path)
+            if fn is None:
+                fn = s_echo if c.path.endswith("/echo") else not_found
             if getattr(fn, "read_body", True):
                 await c.read_body()
             if reader._buffer:  # a next request arrived before this one was answered
@@ -1228,7 +1258,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--host", action="append", help="address to listen on (repeatable)")
     ap.add_argument("--no-accept", action="store_true")
-    ap.add_argument("--accept", choices=["normal", "reset", "close", "silent"], default="normal")
+    ap.add_argument("--accept", choices=["normal", "reset", "reset-now", "close", "silent"], default="normal")
     ap.add_argument("--backlog", type=int, default=4096)
     ap.add_argument("--list", action="store_true")
     ap.add_argument("-v", action="store_true")

@@ -11,7 +11,7 @@
 #include <aio/http/error.hpp>
 #include <aio/http/session.hpp>
 #include "loop_fixture.hpp"
-#include "process.hpp"
+#include "peers.hpp"
 
 namespace test {
 
@@ -70,23 +70,17 @@ inline Outcome classify(std::exception_ptr e, std::string* message = nullptr) {
   }
 }
 
-// The hostile server of tests/peers (extra arguments: modes, --host).
-class Hostile {
- public:
-  explicit Hostile(std::vector<std::string> extra = {}) : proc_(args(std::move(extra))), port_(proc_.port()) {}
-  int port() const { return port_; }
-  std::string url(const std::string& path, const std::string& host = "127.0.0.1") const {
-    return "http://" + host + ":" + std::to_string(port_) + path;
-  }
+// "http://HOST:PORT" of a peer, to append paths to.
+inline std::string base_url(int port, const std::string& host = "127.0.0.1") {
+  return "http://" + host + ":" + std::to_string(port);
+}
 
- private:
-  static std::vector<std::string> args(std::vector<std::string> extra) {
-    std::vector<std::string> a{"python3", source_dir() + "/peers/hostile_server.py"};
-    for (auto& e : extra) a.push_back(std::move(e));
-    return a;
-  }
-  Process proc_;
-  int port_;
+// The hostile server, with url("") giving "http://127.0.0.1:PORT" (no
+// trailing slash) so that tests can append paths.
+class Hostile : public HostileServer {
+ public:
+  using HostileServer::HostileServer;
+  std::string url(const std::string& path) const { return base_url(port()) + path; }
 };
 
 // GETs (or `method`s) `url` and reads the whole body; the outcome and body.
