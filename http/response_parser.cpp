@@ -242,6 +242,9 @@ int ResponseParser::on_headers_complete() noexcept {
     return 1;
   }
   if (content_length_ < 0 && (p->flags & F_CHUNKED) == 0) close_delimited_ = true;
+  // An empty body completes in this same call (on_message_complete pauses
+  // there); pausing here would leave the message open until more bytes come.
+  if (content_length_ == 0) return 0;
   return HPE_PAUSED;
 }
 

@@ -237,3 +237,13 @@ TEST_CASE("the parser is reusable for the next response on a connection") {
     CHECK(n == kOk.size());
   }
 }
+
+TEST_CASE("a Content-Length: 0 response completes without waiting for more bytes") {
+  ResponseParser p;
+  p.reset(false);
+  std::string body;
+  std::string wire = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+  CHECK(p.feed(wire, &body) == wire.size());
+  CHECK(p.state() == ResponseParser::State::done);
+  CHECK(p.keep_alive());
+}
