@@ -10,6 +10,7 @@
 #include "runtime/result.hpp"
 #include "runtime/scope.hpp"
 #include "runtime/semaphore.hpp"
+#include "runtime/signal.hpp"
 #include "runtime/sleep.hpp"
 #include "runtime/stream.hpp"
 #include "runtime/task.hpp"

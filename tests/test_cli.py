@@ -218,5 +218,96 @@ class CliTest(unittest.TestCase):
         self.assertTrue(r.stdout.startswith(b"aiocpp "))
 
 
+class ServeAndDemoTest(unittest.TestCase):
+    def test_demo_runs_the_seed_scenario_against_the_embedded_server(self):
+        t0 = time.monotonic()
+        r = run("demo")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        lines = r.stdout.decode().splitlines()
+        results = [l for l in lines if l.startswith("http://")]
+        self.assertEqual(len(results), 12)
+        self.assertTrue(any(" 404 " in l for l in results))
+        self.assertTrue(any(" error 28 " in l for l in results))
+        self.assertTrue(any(" error 7 " in l for l in results))
+        self.assertTrue(any("/hello 200 13 " in l for l in results))
+        self.assertTrue(any(l.startswith("fetched 12 URLs: 10 ok, 2 failed") for l in lines))
+        self.assertLess(time.monotonic() - t0, 10)
+
+    def test_serve_answers_curl_and_our_client_and_stops_on_sigint(self):
+        p = subprocess.Popen([AIOCPP, "serve", "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            line = p.stdout.readline().decode()
+            self.assertIn("serving on http://127.0.0.1:", line)
+            base = line.split("serving on ")[1].split()[0].rstrip("/")
+            curl = subprocess.run(["curl", "-s", base + "/hello"], capture_output=True, timeout=10)
+            self.assertEqual(curl.stdout, b"Hello, world!")
+            r = run("get", base + "/bytes/12345")
+            self.assertEqual(len(r.stdout), 12345)
+            r = run("get", "-L", base + "/redirect/2")
+            self.assertEqual(r.stdout, b"Hello, world!")
+            r = run("fetch", "-c", "8", *[base + "/stream/3"] * 20)
+            self.assertEqual(r.returncode, 0)
+            p.send_signal(2)
+            self.assertEqual(p.wait(timeout=10), 0)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+            p.stdout.close()
+            p.stderr.close()
+
+
+class NginxTest(unittest.TestCase):
+    """The tool against nginx, which nobody here wrote."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp()
+        os.chmod(cls.dir, 0o755)
+        os.makedirs(f"{cls.dir}/www")
+        with open(f"{cls.dir}/www/hello.txt", "w") as f:
+            f.write("Hello, world!")
+        cls.port = closed_port()
+        with open(f"{cls.dir}/nginx.conf", "w") as f:
+            f.write(f"""daemon off; master_process off; worker_processes 1; {'user root;' if os.getuid() == 0 else ''}
+pid {cls.dir}/nginx.pid; error_log {cls.dir}/error.log;
+events {{ worker_connections 256; }}
+http {{ access_log off; gzip on; gzip_types text/plain; gzip_min_length 0;
+  client_body_temp_path {cls.dir}/body; proxy_temp_path {cls.dir}/proxy; fastcgi_temp_path {cls.dir}/fcgi;
+  uwsgi_temp_path {cls.dir}/uwsgi; scgi_temp_path {cls.dir}/scgi;
+  server {{ listen 127.0.0.1:{cls.port}; root {cls.dir}/www; location = /moved {{ return 301 /hello.txt; }} }} }}
+""")
+        cls.nginx = subprocess.Popen(["/usr/sbin/nginx", "-p", cls.dir, "-c", f"{cls.dir}/nginx.conf"])
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", cls.port), timeout=0.1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.nginx.terminate()
+        cls.nginx.wait()
+        subprocess.run(["rm", "-rf", cls.dir])
+
+    def url(self, path):
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def test_get_gzip_redirect_and_404(self):
+        r = run("get", "-i", self.url("/hello.txt"))
+        self.assertEqual(r.returncode, 0)
+        self.assertIn(b"Content-Encoding: gzip", r.stdout)
+        self.assertTrue(r.stdout.endswith(b"\r\n\r\nHello, world!"))
+        self.assertEqual(run("get", "-L", self.url("/moved")).stdout, b"Hello, world!")
+        self.assertEqual(run("get", "--fail", self.url("/missing")).returncode, 22)
+        r = run("fetch", "-c", "4", *[self.url("/hello.txt")] * 10)
+        self.assertEqual(r.returncode, 0)
+        self.assertEqual(r.stdout.decode().count(" 200 13 "), 10)
+        r = run("bench", self.url("/hello.txt"), "-c", "8", "-n", "2000", "--json")
+        doc = json.loads(r.stdout)
+        self.assertEqual((doc["requests"], doc["errors"], doc["non_2xx"]), (2000, {}, 0))
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
