@@ -1,65 +1,50 @@
 #include "detail/frame_alloc.hpp"
 
 #include <new>
-#include <utility>
-
-#if defined(__SANITIZE_ADDRESS__)
-#define AIO_RECYCLE_FRAMES 0
-#else
-#define AIO_RECYCLE_FRAMES 1
-#endif
 
 namespace aio::detail {
+
+thread_local FrameCache frame_cache;
+
 namespace {
 
-constexpr std::size_t kStep = 64;
-constexpr std::size_t kClasses = 32;         // up to 2 KiB
-constexpr std::size_t kMaxPerClass = 4096;   // bounds what an idle thread keeps
-
-struct FreeBlock {
-  FreeBlock* next;
-};
-
-struct FreeLists {
-  FreeBlock* head[kClasses] = {};
-  std::size_t count[kClasses] = {};
-  ~FreeLists() {
-    for (FreeBlock*& h : head)
-      while (h) ::operator delete(std::exchange(h, h->next));
+// Frees this thread's cached frames when the thread ends.
+struct Cleaner {
+  ~Cleaner() {
+    for (std::size_t c = 0; c < FrameCache::kClasses; ++c)
+      while (void* b = frame_cache.head[c]) {
+        frame_cache.head[c] = *static_cast<void**>(b);
+        ::operator delete(b);
+      }
+    frame_cache.cleaner_armed = false;
   }
 };
 
-thread_local FreeLists lists;
+thread_local Cleaner cleaner;
 
-std::size_t size_class(std::size_t size) { return (size + kStep - 1) / kStep - 1; }
+std::size_t block_size(std::size_t size) {
+  std::size_t c = (size + FrameCache::kStep - 1) / FrameCache::kStep;
+  return c <= FrameCache::kClasses ? c * FrameCache::kStep : size;
+}
 
 }  // namespace
 
-void* frame_allocate(std::size_t size) {
-  if (AIO_RECYCLE_FRAMES) {
-    std::size_t c = size_class(size);
-    if (c < kClasses) {
-      if (FreeBlock* b = lists.head[c]) {
-        lists.head[c] = b->next;
-        --lists.count[c];
-        return b;
-      }
-      return ::operator new((c + 1) * kStep);
-    }
-  }
-  return ::operator new(size);
+void frame_cache_arm_cleaner() noexcept {
+  (void)&cleaner;  // odr-use: constructs this thread's Cleaner
+  frame_cache.cleaner_armed = true;
 }
 
-void frame_deallocate(void* p, std::size_t size) noexcept {
-  if (AIO_RECYCLE_FRAMES) {
-    std::size_t c = size_class(size);
-    if (c < kClasses && lists.count[c] < kMaxPerClass) {
-      auto* b = static_cast<FreeBlock*>(p);
-      b->next = lists.head[c];
-      lists.head[c] = b;
-      ++lists.count[c];
-      return;
-    }
+void* frame_allocate_slow(std::size_t size) {
+  if (AIO_RECYCLE_FRAMES && !frame_cache.cleaner_armed) frame_cache_arm_cleaner();
+  return ::operator new(block_size(size));
+}
+
+void frame_deallocate_slow(void* p, std::size_t size) noexcept {
+  if (AIO_RECYCLE_FRAMES && !frame_cache.cleaner_armed) {
+    // A frame made on another thread: cache it here from now on.
+    frame_cache_arm_cleaner();
+    frame_deallocate(p, size);
+    return;
   }
   ::operator delete(p);
 }
