@@ -23,3 +23,7 @@
 #include "http/response.hpp"
 #include "http/session.hpp"
 #include "http/url.hpp"
+
+#include "json/document.hpp"
+#include "json/parse.hpp"
+#include "json/writer.hpp"

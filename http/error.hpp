@@ -7,6 +7,7 @@
 //       ├── TimeoutError            also an aio::TimeoutError           (curl 28)
 //       ├── ResponseError           status >= 400 via raise_for_status  (curl 22)
 //       ├── PayloadError            bad or truncated body, bad encoding (curl 18 / 56 / 61)
+//       ├── ContentTypeError        json() of a non-JSON Content-Type (also an aio::json::JsonError)
 //       ├── ProtocolError           malformed response head or framing  (curl 8)
 //       ├── InvalidUrl              unparsable or unsupported URL       (curl 3)
 //       ├── TooManyRedirects                                            (curl 47)
@@ -21,6 +22,7 @@
 #include <string>
 #include <system_error>
 
+#include "../json/error.hpp"
 #include "../runtime/error.hpp"
 
 namespace aio::http {
@@ -87,6 +89,16 @@ AIO_HTTP_ERROR(CertificateError, TlsError);
 class TimeoutError : public aio::TimeoutError, public ClientError {
  public:
   TimeoutError(std::error_code code, std::string message) : Error(code, std::move(message)) {}
+};
+
+// Response::json() of a response whose Content-Type is not JSON (aiohttp's
+// ContentTypeError). Also an aio::json::JsonError, code
+// aio::json::Errc::unexpected_content_type: one catch of JsonError covers
+// every way json() refuses a body's content.
+class ContentTypeError : public ClientError, public aio::json::JsonError {
+ public:
+  explicit ContentTypeError(std::string message)
+      : Error(aio::json::make_error_code(aio::json::Errc::unexpected_content_type), std::move(message)) {}
 };
 
 // raise_for_status() on a status >= 400.

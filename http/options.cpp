@@ -38,6 +38,26 @@ RequestOptions& RequestOptions::json_text(std::string json) {
   return body(std::move(json), "application/json");
 }
 
+RequestOptions& RequestOptions::json(const aio::json::Node& value) {
+  return json_text(value.to_json());
+}
+
+RequestOptions& RequestOptions::json(const aio::json::Object& value) {
+  aio::json::Writer w;
+  w.value(value);
+  return json_text(std::move(w).str());
+}
+
+RequestOptions& RequestOptions::json(const aio::json::Array& value) {
+  aio::json::Writer w;
+  w.value(value);
+  return json_text(std::move(w).str());
+}
+
+RequestOptions& RequestOptions::json(const aio::json::Writer& writer) {
+  return json_text(writer.str());
+}
+
 RequestOptions& RequestOptions::stream(BodyGenerator next, std::string content_type) {
   stream_ = std::move(next);
   body_.reset();

@@ -24,7 +24,9 @@
 #include <utility>
 #include <vector>
 
+#include "../json/writer.hpp"
 #include "../runtime/task.hpp"
+#include "../tls/options.hpp"
 #include "headers.hpp"
 #include "response_parser.hpp"
 
@@ -47,6 +49,11 @@ struct Timeout {
 
 using Params = std::vector<std::pair<std::string, std::string>>;
 
+// https:// settings (tls/options.hpp): verification on by default, the
+// system CA bundle unless ca_file/ca_pem, a client certificate for mTLS,
+// session resumption, the handshake's own timeout.
+using TlsOptions = aio::tls::ClientOptions;
+
 struct SessionOptions {
   Headers headers{};               // sent with every request (a request's own win)
   Params cookies{};                // seeds the cookie jar: sent to every host
@@ -63,6 +70,7 @@ struct SessionOptions {
   std::size_t max_body_size = 64 * 1024 * 1024;  // read()/text()/json() refuse more
   std::chrono::milliseconds dns_ttl = 10s;
   std::size_t dns_cache_size = 1024;
+  TlsOptions tls{};                // https://: verify, CA, client certificate
 };
 
 // A streamed request body: each call returns the next chunk, std::nullopt at
@@ -86,6 +94,16 @@ class RequestOptions {
   RequestOptions& form(Params fields);
   // application/json, from JSON text already serialised.
   RequestOptions& json_text(std::string json);
+  // application/json, serialised compactly (json/node.hpp, json/writer.hpp):
+  //   aio::json::Object body{{"name", "Zoë"}, {"ids", aio::json::Array{1, 2}}};
+  //   auto r = co_await session.post(url, RequestOptions().json(body));
+  // (build the literal in its own statement: g++ 12 does not compile a
+  // braced list inside a co_await statement). Throws aio::json::JsonError
+  // for a string that is not UTF-8, a NaN or infinity, an unfinished Writer.
+  RequestOptions& json(const aio::json::Node& value);
+  RequestOptions& json(const aio::json::Object& value);
+  RequestOptions& json(const aio::json::Array& value);
+  RequestOptions& json(const aio::json::Writer& writer);
   // A streamed body sent with chunked framing.
   RequestOptions& stream(BodyGenerator next, std::string content_type = "");
   RequestOptions& timeout(Timeout t);

@@ -6,7 +6,7 @@
 //   std::string body = co_await r.text();
 //
 // The body is read from the connection as the caller asks for it: read(),
-// text() (and json() in json/) read it all, up to the session's
+// text() and json() read it all, up to the session's
 // max_body_size; read_chunk() streams it piece by piece with back-pressure.
 // The connection goes back to the pool when the body has been read to its
 // end; a response destroyed or release()d before that closes its connection
@@ -23,6 +23,7 @@
 #include <string_view>
 #include <vector>
 
+#include "../json/document.hpp"
 #include "../runtime/task.hpp"
 #include "headers.hpp"
 #include "url.hpp"
@@ -32,6 +33,30 @@ namespace aio::http {
 namespace detail {
 struct BodyState;
 }
+
+// Options of Response::json(). A class with setters, so that building it
+// inside a co_await statement is safe on g++ 12 (TOOLCHAIN.md §2):
+//   auto doc = co_await r.json(aio::http::JsonOptions().content_type_check(false));
+class JsonOptions {
+ public:
+  JsonOptions() = default;
+  // false: parse whatever the Content-Type says (aiohttp's content_type=None).
+  JsonOptions& content_type_check(bool check) noexcept {
+    check_ = check;
+    return *this;
+  }
+  bool content_type_check() const noexcept { return check_; }
+  // Nesting limit (json/document.hpp); default 1024.
+  JsonOptions& max_depth(std::size_t depth) noexcept {
+    parse_.max_depth(depth);
+    return *this;
+  }
+  const aio::json::ParseOptions& parse_options() const noexcept { return parse_; }
+
+ private:
+  bool check_ = true;
+  aio::json::ParseOptions parse_;
+};
 
 class Response {
  public:
@@ -67,6 +92,18 @@ class Response {
   // The body as UTF-8 text: charset from Content-Type (UTF-8 by default;
   // ISO-8859-1 is converted; other charsets are returned as received).
   Task<std::string> text();
+  // The body parsed as JSON (http/response_json.cpp). Like aiohttp's
+  // json(): unless options.content_type_check(false), a Content-Type other
+  // than application/json or a +json type (application/problem+json, ...)
+  // throws ContentTypeError (a ClientError and an aio::json::JsonError)
+  // before any body byte is read: the body is left for text() to show. The
+  // decoded body is read straight into the Document's padded buffer, one
+  // allocation when Content-Length is known; max_body_size applies before
+  // parsing (PayloadError, at once for a Content-Length over it). A body that
+  // is not JSON, nested deeper than max_depth or not UTF-8 throws
+  // aio::json::JsonError with the byte offset, its message naming the
+  // request. The Document owns its memory and outlives the Response freely.
+  Task<aio::json::Document> json(JsonOptions options = JsonOptions());
   // The next piece of the decoded body; an empty view at the end. The view
   // is valid until the next call or until the Response goes away.
   Task<std::string_view> read_chunk();

@@ -6,6 +6,9 @@
 #include <cctype>
 
 #include "../runtime/tcp.hpp"
+#include "../tls/config.hpp"
+#include "../tls/error.hpp"
+#include "../tls/stream.hpp"
 #include "detail/body_state.hpp"
 #include "detail/timed.hpp"
 #include "request_writer.hpp"
@@ -208,8 +211,6 @@ Task<Response> Session::request(std::string method, std::string url_text, Reques
 
 Task<std::unique_ptr<ByteStream>> Session::open_transport(const Prepared& req, const Url& url,
                                                          std::optional<Clock::time_point> connect_deadline) {
-  if (url.is_https())
-    throw ClientError(make_error_code(Errc::tls_failed), req.context + ": https:// is not available in this build yet");
   std::string host_port = url.host_header();
   std::vector<Address> addresses;
   std::string resolve_error;
@@ -225,6 +226,7 @@ Task<std::unique_ptr<ByteStream>> Session::open_transport(const Prepared& req, c
                          req.context + ": cannot resolve host '" + url.host() + "': " + resolve_error);
   std::string last_error;
   std::string last_peer;
+  TcpStream tcp;
   for (const Address& a : addresses) {
     last_peer = a.to_string();
     auto limit = left_until(connect_deadline);
@@ -233,13 +235,45 @@ Task<std::unique_ptr<ByteStream>> Session::open_transport(const Prepared& req, c
       TcpStream s = co_await detail::timed(tcp_connect(a), req.deadline, limit,
                                            Phase{Errc::connect_timeout, "connecting to"}, req.total, req.context,
                                            last_peer);
-      co_return std::make_unique<TcpByteStream>(std::move(s));
+      if (!url.is_https()) co_return std::make_unique<TcpByteStream>(std::move(s));
+      tcp = std::move(s);
+      break;
     } catch (const aio::IoError& e) {
       last_error = e.code().message();
     }
   }
-  throw ConnectorError(make_error_code(Errc::connect_failed),
-                       req.context + ": cannot connect to " + last_peer + ": " + last_error);
+  if (!tcp.is_open())
+    throw ConnectorError(make_error_code(Errc::connect_failed),
+                         req.context + ": cannot connect to " + last_peer + ": " + last_error);
+  co_return co_await start_tls(req, url, std::move(tcp), connect_deadline, last_peer);
+}
+
+Task<std::unique_ptr<ByteStream>> Session::start_tls(
+    const Prepared& req, const Url& url, TcpStream tcp,
+    std::optional<Clock::time_point> connect_deadline, std::string peer) {
+  std::string failure;
+  bool certificate = false;
+  try {
+    if (!tls_config_) tls_config_ = tls::Config::client(options_.tls);
+    // The handshake's limit: what is left of the connect budget, or the
+    // TLS options' own handshake timeout when it is shorter.
+    auto limit = left_until(connect_deadline);
+    if (options_.tls.handshake_timeout && (!limit || *options_.tls.handshake_timeout < *limit))
+      limit = options_.tls.handshake_timeout;
+    std::unique_ptr<tls::TlsStream> s = co_await detail::timed(
+        tls::connect(std::move(tcp), tls_config_, url.host(), url.port(), &tls_sessions_),
+        req.deadline, limit, Phase{Errc::tls_handshake_timeout, "in the TLS handshake with"},
+        req.total, req.context, peer);
+    co_return std::unique_ptr<ByteStream>(std::move(s));
+  } catch (const tls::CertificateError& e) {
+    failure = e.what();
+    certificate = true;
+  } catch (const tls::TlsError& e) {
+    failure = e.what();
+  }
+  std::string what = req.context + ": " + failure + " (" + peer + ")";
+  if (certificate) throw CertificateError(make_error_code(Errc::certificate_invalid), what);
+  throw TlsError(make_error_code(Errc::tls_failed), what);
 }
 
 Task<Pool::Lease> Session::connect(const Prepared& req, const Url& url) {

@@ -21,6 +21,10 @@
 // arrived is retried once on a new connection when its method is
 // idempotent and its body can be replayed (HOSTILE.md).
 //
+// https:// runs TLS 1.2 on mbedTLS (tls/), verified by default against the
+// system CA bundle: see SessionOptions::tls. TLS sessions are resumed per
+// origin; the handshake has its own timeout phase (tls_handshake_timeout).
+//
 // Errors: see error.hpp. Timeouts (Timeout in options.hpp) throw
 // aio::http::TimeoutError naming the phase; cancelling the request's task
 // closes the connection it was using.
@@ -35,6 +39,7 @@
 #include <string>
 
 #include "../runtime/task.hpp"
+#include "../tls/session_cache.hpp"
 #include "cookie_jar.hpp"
 #include "dns_cache.hpp"
 #include "options.hpp"
@@ -80,6 +85,11 @@ class Session {
   Task<Pool::Lease> connect(const Prepared& req, const Url& url);
   Task<std::unique_ptr<ByteStream>> open_transport(const Prepared& req, const Url& url,
                                                   std::optional<std::chrono::steady_clock::time_point> connect_deadline);
+  // https://: the TLS handshake over a connected TCP stream, under its own
+  // timeout phase (Errc::tls_handshake_timeout).
+  Task<std::unique_ptr<ByteStream>> start_tls(const Prepared& req, const Url& url, TcpStream tcp,
+                                             std::optional<std::chrono::steady_clock::time_point> connect_deadline,
+                                             std::string peer);
   Task<void> write_request(const Prepared& req, Connection& c, const std::string& head, bool with_body,
                            const std::string& peer);
   Task<void> read_head(const Prepared& req, Connection& c, const std::string& peer);
@@ -90,6 +100,10 @@ class Session {
   Pool pool_;
   CookieJar jar_;
   DnsCache dns_;
+  // TLS: one mbedTLS config, made at the first https:// request, and the
+  // sessions to resume, per origin.
+  std::shared_ptr<const tls::Config> tls_config_;
+  tls::SessionCache tls_sessions_;
 };
 
 }  // namespace aio::http

@@ -257,6 +257,46 @@ class ServeAndDemoTest(unittest.TestCase):
             p.stderr.close()
 
 
+class HttpsTest(unittest.TestCase):
+    """https:// through the tool against openssl s_server (test PKI made now)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp()
+        subprocess.run(["sh", f"{TEST_DIR}/pki/make-pki.sh", cls.dir], check=True)
+        cls.port = closed_port()
+        cls.server = subprocess.Popen(
+            ["openssl", "s_server", "-quiet", "-www", "-accept", f"127.0.0.1:{cls.port}",
+             "-cert", f"{cls.dir}/good.crt", "-key", f"{cls.dir}/good.key",
+             "-cert_chain", f"{cls.dir}/inter.crt"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", cls.port), timeout=0.1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.terminate()
+        cls.server.wait()
+        subprocess.run(["rm", "-rf", cls.dir])
+
+    def test_verification_cacert_and_insecure(self):
+        url = f"https://localhost:{self.port}/"
+        r = run("get", url)
+        self.assertEqual(r.returncode, 60, r.stderr)  # unknown issuer against the system bundle
+        self.assertIn(b"certificate", r.stderr.lower())
+        r = run("get", "--cacert", f"{self.dir}/root.crt", url)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(b"s_server", r.stdout)
+        r = run("get", "-k", url)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = run("get", "--cacert", f"{self.dir}/root.crt", f"https://127.0.0.1:{self.port}/")
+        self.assertEqual(r.returncode, 60)  # the certificate names localhost, not the IP
+
+
 class NginxTest(unittest.TestCase):
     """The tool against nginx, which nobody here wrote."""
 

@@ -764,7 +764,7 @@ RAW = {
     + b"this is not gzip at all",
     "/cookie/bad-framing": head_with([b"Set-Cookie: bad_framing=1; Path=/", b"Content-Length: 2",
                                       b"Content-Length: 3"]) + b"ok",
-    "/json/bad-utf8": head_with([b"Content-Type: application/json", b"Content-Length: 13"])
+    "/json/bad-utf8": head_with([b"Content-Type: application/json", b"Content-Length: 11"])
     + b'{"s": "\xff\xfe"}',
 }
 RAW_FIN = {

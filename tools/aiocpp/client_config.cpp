@@ -53,6 +53,10 @@ aio::http::SessionOptions ClientConfig::session_options() const {
   if (connect_timeout_s) o.timeout.connect = ms(*connect_timeout_s);
   o.follow_redirects = follow;
   o.max_redirects = max_redirs;
+  o.tls.verify = !insecure;
+  o.tls.ca_file = cacert;
+  o.tls.cert_file = cert;
+  o.tls.key_file = key;
   return o;
 }
 
