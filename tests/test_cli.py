@@ -195,6 +195,31 @@ class CliTest(unittest.TestCase):
         self.assertIn(b"[2/2]", seen)
         self.assertNotIn(b"[2/2]", out)
 
+    def test_json_is_pretty_printed_on_a_terminal_only(self):
+        piped = run("get", self.peer.url("/json/ok"))
+        self.assertEqual(piped.returncode, 0)
+        self.assertNotIn(b"\n  ", piped.stdout)  # byte for byte when piped
+        master, slave = pty.openpty()
+        p = subprocess.Popen([AIOCPP, "get", self.peer.url("/json/ok")], stdout=slave, stderr=subprocess.PIPE)
+        os.close(slave)
+        seen = b""
+        while True:
+            ready = select.select([master], [], [], 5)[0]
+            if not ready:
+                break
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+        p.wait(timeout=10)
+        p.stderr.close()
+        os.close(master)
+        self.assertEqual(p.returncode, 0)
+        self.assertIn(b'{\r\n  "ok": true,', seen)  # the terminal turns \n into \r\n
+
     def test_bench_json(self):
         r = run("bench", self.peer.url("/ok"), "-c", "4", "-n", "300", "--json")
         self.assertEqual(r.returncode, 0, r.stderr)

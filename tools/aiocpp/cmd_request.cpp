@@ -1,5 +1,7 @@
 // aiocpp get|post|put|patch|delete|head|options URL: one request, the body
 // streamed to stdout (or -o FILE) with flat memory.
+#include <unistd.h>
+
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -9,6 +11,7 @@
 #include "client_config.hpp"
 #include "commands.hpp"
 #include "exit_codes.hpp"
+#include "pretty_json.hpp"
 
 namespace aiocpp_cli {
 
@@ -21,7 +24,9 @@ const char* const kRequestHelp =
     "  -d, --data DATA          send DATA as the body (application/x-www-form-urlencoded)\n"
     "      --json JSON          send JSON as the body (application/json)\n"
     "  -o, --output FILE        write the body to FILE\n"
-    "  -v, --verbose            show what was sent and received on stderr\n";
+    "  -v, --verbose            show what was sent and received on stderr\n"
+    "\n"
+    "A JSON body is pretty-printed when stdout is a terminal.\n";
 
 namespace {
 
@@ -76,6 +81,18 @@ aio::Task<int> run_request(RequestConfig c) {
       }
       if (code == kOk) {
         if (c.include) print_head(out, r, "");
+        // A JSON body on a terminal is pretty-printed; piped, it is streamed
+        // byte for byte.
+        if (out == stdout && isatty(STDOUT_FILENO) && is_json_media_type(r.content_type())) {
+          std::string body = co_await r.read();
+          std::string pretty = pretty_json(body);
+          if (pretty.empty()) {
+            std::fwrite(body.data(), 1, body.size(), out);
+          } else {
+            pretty.push_back('\n');
+            std::fwrite(pretty.data(), 1, pretty.size(), out);
+          }
+        }
         for (;;) {
           std::string_view piece = co_await r.read_chunk();
           if (piece.empty()) break;
