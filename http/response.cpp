@@ -112,22 +112,22 @@ Task<std::string_view> Response::read_chunk() {
     std::span<const char> buf = c.transport->buffered();
     if (buf.empty()) {
       std::span<const char> got;
-      bool cut = false;
+      std::string failure;
       try {
         got = co_await detail::timed(
             c.transport->read(), b.deadline, b.sock_read,
             detail::Phase{Errc::read_timeout, "reading the response body from"}, b.total, b.context,
             b.peer);
       } catch (const aio::IoError& e) {
-        // A TLS stream ended without close_notify (tls/stream.hpp): the
-        // body may have been cut short (REQ-TLS), whatever its framing.
-        if (e.code() != aio::uv_error(UV_EOF)) throw;
-        cut = true;
+        // UV_EOF: a TLS stream ended without close_notify (tls/stream.hpp),
+        // so the body may have been cut short whatever its framing (REQ-TLS).
+        // Anything else (a reset) also cuts the body: an HTTP error either way.
+        failure = e.code() == aio::uv_error(UV_EOF)
+                      ? "body truncated: the connection was closed without TLS close_notify"
+                      : "failure receiving the body: " + e.code().message();
       }
-      if (cut) {
-        std::string what =
-            b.context + ": body truncated: the connection was closed without TLS close_notify (" +
-            b.peer + ")";
+      if (!failure.empty()) {
+        std::string what = b.context + ": " + failure + " (" + b.peer + ")";
         release();
         throw PayloadError(make_error_code(Errc::receive_failed), what);
       }
