@@ -71,6 +71,7 @@ struct SessionOptions {
   std::chrono::milliseconds dns_ttl = 10s;
   std::size_t dns_cache_size = 1024;
   TlsOptions tls{};                // https://: verify, CA, client certificate
+  bool keep_request_head = false;  // Response::request_head() keeps the bytes sent (aiocpp -v)
 };
 
 // A streamed request body: each call returns the next chunk, std::nullopt at

@@ -74,6 +74,9 @@ class Response {
   // Responses to the redirects that led here, oldest first (bodies released).
   const std::vector<Response>& history() const noexcept { return history_; }
   int version_minor() const noexcept { return version_minor_; }
+  // The request head as sent (request line, every header, blank line), when
+  // the session's keep_request_head is on; empty otherwise.
+  const std::string& request_head() const noexcept { return request_head_; }
 
   bool ok() const noexcept { return status_ < 400; }
   // Throws ResponseError when status >= 400; its message names the method,
@@ -129,6 +132,7 @@ class Response {
   int version_minor_ = 1;
   std::string reason_;
   std::string method_;
+  std::string request_head_;
   Headers headers_;
   Url url_;
   std::vector<Response> history_;

@@ -10,6 +10,9 @@
 
 #include "../runtime/error.hpp"
 #include "../runtime/sleep.hpp"
+#include "../runtime/timeout.hpp"
+#include "../tls/engine.hpp"
+#include "../tls/stream.hpp"
 #include "../runtime/stream.hpp"
 #include "../runtime/timeout.hpp"
 #include "request_parser.hpp"
@@ -356,13 +359,17 @@ Task<void> Server::accept_loop() {
     Connection& c = connections_.back();
     c.self = std::prev(connections_.end());
     c.peer = stream.peer_address();
-    c.transport = std::make_unique<TcpByteStream>(std::move(stream));
+    if (options_.tls)
+      c.transport = std::make_unique<tls::TlsStream>(std::move(stream), tls::Engine::server(options_.tls));
+    else
+      c.transport = std::make_unique<TcpByteStream>(std::move(stream));
     scope_.spawn(run_connection(&c));
   }
 }
 
 Task<void> Server::run_connection(Connection* c) {
   try {
+    if (options_.tls) co_await aio::with_timeout(options_.read_timeout, static_cast<tls::TlsStream&>(*c->transport).handshake());
     co_await serve_connection(c);
   } catch (...) {
     // A reset, a timeout, close() or cancellation: the connection is done.

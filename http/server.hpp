@@ -56,6 +56,7 @@
 #include <vector>
 
 #include "../runtime/address.hpp"
+#include "../tls/config.hpp"
 #include "../runtime/scope.hpp"
 #include "../runtime/task.hpp"
 #include "../runtime/tcp.hpp"
@@ -127,6 +128,9 @@ class Server {
     std::chrono::milliseconds read_timeout{30000};      // a request head; each body read
     std::chrono::milliseconds write_timeout{30000};     // each response write
     std::chrono::milliseconds linger_timeout{2000};     // draining input after a refusal
+    // Serve https: every accepted connection runs a TLS handshake (under
+    // read_timeout) with this server config (tls::Config::server) first.
+    std::shared_ptr<const aio::tls::Config> tls{};
   };
 
   Server();

@@ -384,6 +384,7 @@ Task<Response> Session::send(const Prepared& req, const Url& url, std::string me
     resp.headers_ = c.parser.take_headers();
     resp.url_ = url;
     resp.method_ = method;
+    if (options_.keep_request_head) resp.request_head_ = head;
     auto body = std::make_unique<detail::BodyState>();
     body->deadline = req.deadline;
     body->sock_read = req.timeout.sock_read;

@@ -75,6 +75,14 @@ class CliTest(unittest.TestCase):
         self.assertTrue(r.stdout.startswith(b"HTTP/1.1 200 "))
         self.assertIn(b"\r\n\r\nok", r.stdout)
 
+    def test_verbose_shows_the_request_and_response_heads_on_stderr(self):
+        r = run("get", "-v", "-H", "X-Trace: 1", self.peer.url("/ok"))
+        self.assertEqual(r.stdout, b"ok")
+        self.assertIn(b"> GET /ok HTTP/1.1\r\n", r.stderr)
+        self.assertIn(f"> Host: 127.0.0.1:{self.peer.port}".encode(), r.stderr)
+        self.assertIn(b"> X-Trace: 1", r.stderr)
+        self.assertIn(b"< HTTP/1.1 200 ", r.stderr)
+
     def test_output_file(self):
         with tempfile.TemporaryDirectory() as d:
             path = os.path.join(d, "body")
@@ -320,6 +328,38 @@ class HttpsTest(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         r = run("get", "--cacert", f"{self.dir}/root.crt", f"https://127.0.0.1:{self.port}/")
         self.assertEqual(r.returncode, 60)  # the certificate names localhost, not the IP
+
+
+class ServeTlsTest(unittest.TestCase):
+    def test_serve_tls_with_a_self_signed_certificate(self):
+        p = subprocess.Popen([AIOCPP, "serve", "--tls", "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            pem, base = b"", None
+            while base is None:
+                line = p.stdout.readline()
+                self.assertTrue(line, "serve --tls exited early")
+                if line.startswith(b"aiocpp: serving on https://"):
+                    base = line.decode().split("serving on ")[1].split()[0].rstrip("/")
+                elif not line.startswith(b"aiocpp:"):
+                    pem += line
+            with tempfile.NamedTemporaryFile(suffix=".pem") as f:
+                f.write(pem)
+                f.flush()
+                r = run("get", "--cacert", f.name, base + "/hello")
+                self.assertEqual((r.returncode, r.stdout), (0, b"Hello, world!"), r.stderr)
+                curl = subprocess.run(["curl", "-s", "--cacert", f.name, base + "/json"], capture_output=True)
+                self.assertEqual(curl.returncode, 0)
+                self.assertIn(b'"service"', curl.stdout)
+            self.assertEqual(run("get", base + "/hello").returncode, 60)  # not trusted by default
+            self.assertEqual(run("get", "-k", base + "/hello").returncode, 0)
+            p.send_signal(2)
+            self.assertEqual(p.wait(timeout=10), 0)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+            p.stdout.close()
+            p.stderr.close()
 
 
 class NginxTest(unittest.TestCase):

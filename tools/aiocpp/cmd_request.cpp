@@ -47,8 +47,21 @@ void print_head(std::FILE* out, const aio::http::Response& r, const char* prefix
   std::fprintf(out, "%s\r\n", prefix);
 }
 
+// The request head as sent, each line prefixed with "> ".
+void print_sent(const std::string& head) {
+  std::size_t at = 0;
+  while (at < head.size()) {
+    std::size_t end = head.find("\r\n", at);
+    if (end == std::string::npos) end = head.size();
+    std::fprintf(stderr, "> %.*s\r\n", static_cast<int>(end - at), head.data() + at);
+    at = end + 2;
+  }
+}
+
 aio::Task<int> run_request(RequestConfig c) {
-  aio::http::Session session(c.client.session_options());
+  aio::http::SessionOptions session_options = c.client.session_options();
+  session_options.keep_request_head = c.verbose;
+  aio::http::Session session(session_options);
   aio::http::RequestOptions opts;
   if (c.data) opts.body(*c.data, c.content_type);
   std::FILE* out = stdout;
@@ -56,14 +69,14 @@ aio::Task<int> run_request(RequestConfig c) {
   int code = kOk;
   std::exception_ptr err;
   try {
-    if (c.verbose) {
-      std::fprintf(stderr, "> %s %s\n", c.method.c_str(), c.url.c_str());
-      for (const auto& [n, v] : c.client.headers) std::fprintf(stderr, "> %s: %s\n", n.c_str(), v.c_str());
-      if (c.data) std::fprintf(stderr, "> [%zu bytes of body]\n", c.data->size());
-    }
     aio::http::Response r = co_await session.request(c.method, c.url, std::move(opts));
     if (c.verbose) {
-      for (const auto& h : r.history()) print_head(stderr, h, "< ");
+      for (const auto& h : r.history()) {
+        print_sent(h.request_head());
+        print_head(stderr, h, "< ");
+      }
+      print_sent(r.request_head());
+      if (c.data) std::fprintf(stderr, "> [%zu bytes of body]\n", c.data->size());
       print_head(stderr, r, "< ");
     }
     if (c.client.fail && r.status() >= 400) {

@@ -11,6 +11,8 @@
 #include <aio/aio.hpp>
 #include <aio/http/demo_routes.hpp>
 #include <aio/http/server.hpp>
+#include <aio/tls/config.hpp>
+#include <aio/tls/self_signed.hpp>
 
 #include "commands.hpp"
 #include "exit_codes.hpp"
@@ -19,13 +21,17 @@
 namespace aiocpp_cli {
 
 const char* const kServeHelp =
-    "usage: aiocpp serve [--port P] [--host H]\n"
+    "usage: aiocpp serve [--port P] [--host H] [--tls [--cert FILE --key FILE]]\n"
     "\n"
     "Runs the embedded HTTP/1.1 server until Ctrl-C, with the demo routes:\n"
     "  /hello  /json  /bytes/N  /delay/MS  /status/CODE  /redirect/N  /stream/N  /echo\n"
     "\n"
     "  --port P   port to listen on (default 8080; 0 picks a free one)\n"
-    "  --host H   address to listen on (default 127.0.0.1)\n";
+    "  --host H   address to listen on (default 127.0.0.1)\n"
+    "  --tls      serve https; with no --cert/--key, a self-signed certificate\n"
+    "             for localhost/127.0.0.1 is made at start and its PEM printed\n"
+    "             (trust it with aiocpp get --cacert FILE, or use -k)\n"
+    "  --cert FILE, --key FILE   the certificate chain and key (PEM) for --tls\n";
 
 const char* const kDemoHelp =
     "usage: aiocpp demo\n"
@@ -37,11 +43,12 @@ const char* const kDemoHelp =
 
 namespace {
 
-aio::Task<int> serve_until_signal(aio::Address addr) {
-  aio::http::Server server;
+aio::Task<int> serve_until_signal(aio::Address addr, aio::http::Server::Options options) {
+  aio::http::Server server(options);
   aio::http::add_demo_routes(server);
   server.listen(addr);
-  std::printf("aiocpp: serving on http://%s/ (Ctrl-C to stop)\n", server.local_address().to_string().c_str());
+  std::printf("aiocpp: serving on %s://%s/ (Ctrl-C to stop)\n", options.tls ? "https" : "http",
+              server.local_address().to_string().c_str());
   std::fflush(stdout);
   aio::Scope scope;
   scope.spawn(server.serve());
@@ -95,8 +102,16 @@ aio::Task<int> demo() {
 int cmd_serve(Args& args) {
   long port = 8080;
   std::string host = "127.0.0.1";
+  bool tls = false;
+  aio::tls::ServerOptions tls_options;
   while (!args.done()) {
-    if (auto v = args.option("--port", "-p")) {
+    if (args.flag("--tls")) {
+      tls = true;
+    } else if (auto v = args.option("--cert")) {
+      tls_options.cert_file = *v;
+    } else if (auto v = args.option("--key")) {
+      tls_options.key_file = *v;
+    } else if (auto v = args.option("--port", "-p")) {
       port = parse_count(*v, "--port");
       if (port > 65535) throw UsageError{"--port must be at most 65535"};
     } else if (auto v = args.option("--host")) {
@@ -107,8 +122,22 @@ int cmd_serve(Args& args) {
   }
   auto addr = aio::Address::parse(host, static_cast<uint16_t>(port));
   if (!addr) throw UsageError{"--host must be a numeric IP address"};
+  if (!tls && !(tls_options.cert_file.empty() && tls_options.key_file.empty()))
+    throw UsageError{"--cert and --key go with --tls"};
+  if (tls_options.cert_file.empty() != tls_options.key_file.empty())
+    throw UsageError{"--cert and --key go together"};
+  aio::http::Server::Options options;
   try {
-    return aio::run(serve_until_signal(*addr));
+    if (tls) {
+      if (tls_options.cert_file.empty()) {
+        aio::tls::SelfSigned made = aio::tls::make_self_signed();
+        tls_options.cert_pem = made.cert_pem;
+        tls_options.key_pem = made.key_pem;
+        std::printf("aiocpp: self-signed certificate for localhost, 127.0.0.1 and ::1:\n%s", made.cert_pem.c_str());
+      }
+      options.tls = aio::tls::Config::server(tls_options);
+    }
+    return aio::run(serve_until_signal(*addr, options));
   } catch (const aio::Error& e) {
     std::fprintf(stderr, "aiocpp: %s\n", e.what());
     return kOther;
