@@ -28,8 +28,8 @@ using aio::json::JsonError;
 
 namespace {
 
-test::Hostile& server() {
-  static test::Hostile s;
+test::HostileServer& server() {
+  static test::HostileServer s;
   return s;
 }
 
@@ -229,7 +229,7 @@ TEST_CASE("a Content-Type that is not JSON is a ContentTypeError; the body stays
     CHECK(s.idle_connections() == 1);  // the body was read to its end
     co_await s.close();
   };
-  test::run(body(server().url("")));
+  test::run(body(test::base_url(server().port())));
 }
 
 TEST_CASE("application/json with parameters and +json types are JSON; others are not") {
@@ -350,7 +350,7 @@ TEST_CASE("JSON request bodies from literals and the Writer reach the server byt
     CHECK(echo["body_sha256"].get<std::string_view>() == sha256_hex(w.str()));
     co_await s.close();
   };
-  test::run(body(server().url("")));
+  test::run(body(test::base_url(server().port())));
 }
 
 TEST_CASE("bodies whose last byte ends a read buffer exactly, in every framing") {
@@ -431,7 +431,7 @@ TEST_CASE("json() of a body already read, or of an empty body, is an 'empty' Jso
     CHECK(empty);
     co_await s.close();
   };
-  test::run(body(server().url("")));
+  test::run(body(test::base_url(server().port())));
   std::vector<Got> got = test::run(fetch_canned({response("")}, 0));
   CHECK(got[0].code == Errc::empty);
 }

@@ -75,14 +75,6 @@ inline std::string base_url(int port, const std::string& host = "127.0.0.1") {
   return "http://" + host + ":" + std::to_string(port);
 }
 
-// The hostile server, with url("") giving "http://127.0.0.1:PORT" (no
-// trailing slash) so that tests can append paths.
-class Hostile : public HostileServer {
- public:
-  using HostileServer::HostileServer;
-  std::string url(const std::string& path) const { return base_url(port()) + path; }
-};
-
 // GETs (or `method`s) `url` and reads the whole body; the outcome and body.
 struct Fetch {
   Outcome outcome = Outcome::other;
