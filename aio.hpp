@@ -2,6 +2,7 @@
 #pragma once
 
 #include "runtime/address.hpp"
+#include "runtime/as_result.hpp"
 #include "runtime/dns.hpp"
 #include "runtime/error.hpp"
 #include "runtime/event.hpp"

@@ -16,61 +16,20 @@ server caps requests/s for tiny bodies, so compare CPU per request first.
 import argparse
 import json
 import os
-import re
-import resource
 import shutil
-import socket
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 
-NGINX_CONF = """
-daemon off;
-master_process off;
-worker_processes 1;
-user root;
-pid {dir}/nginx.pid;
-error_log {dir}/error.log warn;
-events {{ worker_connections 4096; }}
-http {{
-  access_log off;
-  keepalive_timeout 65;
-  keepalive_requests 10000000;
-  default_type text/plain;
-  server {{
+from benchlib import Nginx, cpu_model, pin, run_measured, summary, wrk_requests
+
+SERVER = """
+  server {
     listen 127.0.0.1:{port} backlog=4096;
     root {dir}/www;
-  }}
-}}
+  }
 """
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def run_measured(cmd):
-    """Runs cmd, returns (stdout, cpu seconds of the child)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return out, cpu
-
-
-def wrk_requests(out):
-    m = re.search(r"(\d+) requests in", out)
-    return int(m.group(1)) if m else 0
-
-
-def summary(values):
-    return statistics.median(values), min(values), max(values)
 
 
 def main():
@@ -83,57 +42,40 @@ def main():
     aiocpp = os.path.join(args.build, "aiocpp")
     idle = os.path.join(args.build, "bench", "idle_memory")
     wrk = shutil.which("wrk")
-    taskset = shutil.which("taskset")
-    pin = lambda cpu: [taskset, "-c", str(cpu)] if taskset and os.cpu_count() > 1 else []
 
     d = tempfile.mkdtemp()
     os.chmod(d, 0o755)
     os.makedirs(f"{d}/www")
     with open(f"{d}/www/hello.txt", "w") as f:
         f.write("Hello, world!")
-    port = free_port()
-    with open(f"{d}/nginx.conf", "w") as f:
-        f.write(NGINX_CONF.format(dir=d, port=port))
-    nginx = subprocess.Popen(pin(0) + ["/usr/sbin/nginx", "-p", d, "-c", f"{d}/nginx.conf"])
-    url = f"http://127.0.0.1:{port}/hello.txt"
+    nginx = Nginx([SERVER], d)
+    url = nginx.url("/hello.txt")
+    rows = []
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-                break
-            except OSError:
-                time.sleep(0.05)
-        rows = []
-        for conns in [int(c) for c in args.conns.split(",")]:
-            ours_rps, ours_cpu, wrk_rps, wrk_cpu = [], [], [], []
-            for _ in range(args.rounds):
-                out, cpu = run_measured(pin(1) + [aiocpp, "bench", url, "-c", str(conns), "-n", str(args.requests), "--json"])
-                r = json.loads(out)
-                assert r["non_2xx"] == 0 and not r["errors"], r
-                ours_rps.append(r["requests_per_s"])
-                ours_cpu.append(cpu / r["requests"] * 1e6)
-                if wrk:
-                    secs = max(1, round(r["duration_s"]))
-                    out, cpu = run_measured(pin(1) + [wrk, "-t1", "-c", str(conns), "-d", f"{secs}s", url])
-                    n = wrk_requests(out)
-                    wrk_rps.append(n / secs)
-                    wrk_cpu.append(cpu / max(n, 1) * 1e6)
-            rows.append((conns, summary(ours_rps), summary(ours_cpu), summary(wrk_rps) if wrk_rps else None,
-                         summary(wrk_cpu) if wrk_cpu else None))
-        mem = json.loads(subprocess.run([idle, url, "1000"], check=True, capture_output=True, text=True).stdout)
+        with nginx:
+            for conns in [int(c) for c in args.conns.split(",")]:
+                ours_rps, ours_cpu, wrk_rps, wrk_cpu = [], [], [], []
+                for _ in range(args.rounds):
+                    out, cpu = run_measured(pin(1) + [aiocpp, "bench", url, "-c", str(conns), "-n", str(args.requests),
+                                                      "--json"])
+                    r = json.loads(out)
+                    assert r["non_2xx"] == 0 and not r["errors"], r
+                    ours_rps.append(r["requests_per_s"])
+                    ours_cpu.append(cpu / r["requests"] * 1e6)
+                    if wrk:
+                        secs = max(1, round(r["duration_s"]))
+                        out, cpu = run_measured(pin(1) + [wrk, "-t1", "-c", str(conns), "-d", f"{secs}s", url])
+                        n = wrk_requests(out)
+                        wrk_rps.append(n / secs)
+                        wrk_cpu.append(cpu / max(n, 1) * 1e6)
+                rows.append((conns, summary(ours_rps), summary(ours_cpu), summary(wrk_rps) if wrk_rps else None,
+                             summary(wrk_cpu) if wrk_cpu else None))
+            mem = json.loads(subprocess.run([idle, url, "1000"], check=True, capture_output=True, text=True).stdout)
     finally:
-        nginx.terminate()
-        nginx.wait()
         shutil.rmtree(d, ignore_errors=True)
 
-    cpu_model = ""
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("model name"):
-                cpu_model = line.split(":", 1)[1].strip()
-                break
     print(f"Keep-alive GET of a 13-byte body from nginx (1 worker, CPU 0; client on CPU 1), "
-          f"{args.rounds} rounds x {args.requests} requests, {time.strftime('%Y-%m-%d')}, {cpu_model}, "
+          f"{args.rounds} rounds x {args.requests} requests, {time.strftime('%Y-%m-%d')}, {cpu_model()}, "
           f"{os.cpu_count()} cores. Median (min-max).\n")
     print("| conns | aiocpp req/s | aiocpp CPU µs/req | wrk req/s | wrk CPU µs/req | CPU ratio aiocpp/wrk |")
     print("|---:|---:|---:|---:|---:|---:|")

@@ -2,7 +2,11 @@
 // through one Session (N concurrent GETs), lets them go idle in the pool,
 // and reports the growth of the resident set per connection.
 //
-//   build/bench/idle_memory URL [N]
+//   build/bench/idle_memory URL [N] [--cacert FILE]
+//
+// An https:// URL measures idle TLS connections (TlsStream, mbedTLS
+// context and its record buffers included), verified against FILE when
+// given (the system bundle otherwise).
 #include <aio/aio.hpp>
 
 #include <cstdio>
@@ -26,8 +30,9 @@ aio::Task<std::string> get(aio::http::Session& s, std::string url) {
   co_return co_await r.text();
 }
 
-aio::Task<int> amain(std::string url, int n) {
+aio::Task<int> amain(std::string url, int n, std::string cacert) {
   aio::http::SessionOptions o;
+  o.tls.ca_file = cacert;
   o.limit = static_cast<std::size_t>(n);
   o.keepalive_timeout = std::chrono::minutes(5);
   aio::http::Session s(o);
@@ -47,9 +52,17 @@ aio::Task<int> amain(std::string url, int n) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2) {
-    std::fprintf(stderr, "usage: idle_memory URL [N]\n");
+  std::vector<std::string> pos;
+  std::string cacert;
+  for (int i = 1; i < argc; ++i) {
+    if (std::string(argv[i]) == "--cacert" && i + 1 < argc)
+      cacert = argv[++i];
+    else
+      pos.push_back(argv[i]);
+  }
+  if (pos.empty() || pos.size() > 2) {
+    std::fprintf(stderr, "usage: idle_memory URL [N] [--cacert FILE]\n");
     return 2;
   }
-  return aio::run(amain(argv[1], argc > 2 ? std::atoi(argv[2]) : 1000));
+  return aio::run(amain(pos[0], pos.size() > 1 ? std::atoi(pos[1].c_str()) : 1000, cacert));
 }

@@ -1,17 +1,21 @@
 // JSON benchmarks: aio::json against simdjson on the same bytes, and
 // Response::json() end to end.
 //
-//   json_bench [--size BYTES] [--rounds N]      (default 1 MiB, 7 rounds)
+//   json_bench [--size BYTES] [--rounds N] [--e2e-only]   (default 1 MiB, 7 rounds)
 //
 // 1. in-memory parse of a realistic document (tests/support/json_corpus.hpp):
 //    simdjson's DOM parser reused on a padded_string (the baseline), and the
 //    path Response::json() takes once the bytes have arrived: a PaddedBuffer
-//    filled piece by piece (as json() appends read_chunk()'s pieces), then
-//    parsed in place into an owning Document. The ratio is the target
-//    (>= 0.9).
+//    reserved from Content-Length that the socket reads write into (here one
+//    memcpy stands for the kernel's copy), then parsed in place into an
+//    owning Document. The ratio is the target (>= 0.9). --e2e-only skips
+//    all but the simdjson baseline.
 // 2. end to end over loopback: GET + json() of the same document from nginx
 //    (tests/support/nginx.hpp, gzip off; skipped when /usr/sbin/nginx is
-//    missing), and read() alone to show what parsing adds. Target >= 1 GB/s.
+//    missing), read() and drain() to show what parsing adds, in wall time
+//    and per client CPU second; the share of body bytes read straight into
+//    the Document; and what json() adds to a GET against simdjson's parse
+//    of the same bytes. Target >= 1 GB/s.
 //
 // Each figure is the best of N rounds (the machines are shared: the best
 // round is the one least disturbed); the median is printed beside it. The
@@ -21,10 +25,12 @@
 #include <aio/http/session.hpp>
 #include <aio/json/document.hpp>
 #include <aio/json/parse.hpp>
+#include <aio/runtime/stream.hpp>
 #include <aio/runtime/loop.hpp>
 
 #include <simdjson.h>
 
+#include <sys/resource.h>
 #include <time.h>
 
 #include <algorithm>
@@ -55,6 +61,14 @@ struct Stats {
 double thread_seconds() {
   timespec ts;
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+// CPU time of the whole client process (user + sys, every thread): nginx
+// runs in processes of its own and is not counted.
+double process_seconds() {
+  timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
 
@@ -124,9 +138,12 @@ volatile std::size_t g_sink = 0;
 int main(int argc, char** argv) {
   std::size_t size = std::size_t{1} << 20;
   int rounds = 7;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    if (std::strcmp(argv[i], "--size") == 0) size = std::strtoull(argv[i + 1], nullptr, 10);
-    if (std::strcmp(argv[i], "--rounds") == 0) rounds = std::atoi(argv[i + 1]);
+  bool e2e_only = false;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--e2e-only") == 0) e2e_only = true;
+    if (i + 1 >= argc) break;
+    if (std::strcmp(argv[i], "--size") == 0) size = std::strtoull(argv[++i], nullptr, 10);
+    else if (std::strcmp(argv[i], "--rounds") == 0) rounds = std::atoi(argv[++i]);
   }
   test::JsonCorpus corpus = test::realistic_json(size);
   const std::string& text = corpus.text;
@@ -142,12 +159,15 @@ int main(int argc, char** argv) {
     if (parser.parse(padded).get(root)) std::abort();
     g_sink = g_sink + root["statuses"].get_array().size();
   };
-  constexpr std::size_t kPiece = 64 * 1024;  // about what read_chunk() hands over at a time
+  // json()'s path once the bytes arrive: the buffer reserved from
+  // Content-Length, the bytes written into it where they will be parsed
+  // (one memcpy standing in for the kernel's copy into the socket read's
+  // destination), parsed in place into an owning Document.
   std::function<void()> buffer_once = [&] {
     aio::json::PaddedBuffer buf;
     buf.reserve(text.size());
-    for (std::size_t at = 0; at < text.size(); at += kPiece)
-      buf.append(std::string_view(text).substr(at, kPiece));
+    std::memcpy(buf.unused().data(), text.data(), text.size());
+    buf.commit(text.size());
     aio::json::Document doc = std::move(buf).parse();
     g_sink = g_sink + doc["statuses"].size();
   };
@@ -157,14 +177,16 @@ int main(int argc, char** argv) {
   };
   report("simdjson_dom", measure(text.size(), rounds, simd_once, thread_seconds),
          "simdjson::dom::parser::parse(padded_string), parser reused");
-  report("aio_json_buffer_parse", measure(text.size(), rounds, buffer_once, thread_seconds),
-         "PaddedBuffer filled in 64 KiB pieces + parse into a Document (json()'s path)");
-  report("aio_json_parse", measure(text.size(), rounds, parse_once, thread_seconds),
-         "aio::json::parse(std::string_view): one copy + parse");
-  line("ratio_buffer_parse_vs_simdjson", median_ratio(rounds, buffer_once, simd_once), "x",
-       "median of alternating rounds; target >= 0.9");
-  line("ratio_parse_vs_simdjson", median_ratio(rounds, parse_once, simd_once), "x",
-       "median of alternating rounds");
+  if (!e2e_only) {
+    report("aio_json_buffer_parse", measure(text.size(), rounds, buffer_once, thread_seconds),
+           "PaddedBuffer: reserve + bytes written in place + parse into a Document (json()'s path)");
+    report("aio_json_parse", measure(text.size(), rounds, parse_once, thread_seconds),
+           "aio::json::parse(std::string_view): one copy + parse");
+    line("ratio_buffer_parse_vs_simdjson", median_ratio(rounds, buffer_once, simd_once), "x",
+         "median of alternating rounds; target >= 0.9");
+    line("ratio_parse_vs_simdjson", median_ratio(rounds, parse_once, simd_once), "x",
+         "median of alternating rounds");
+  }
 
   // ---- 2. end to end from nginx
   if (access(test::Nginx::kBinary, X_OK) != 0) {
@@ -201,14 +223,61 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "nginx served something else\n");
     return 1;
   }
-  Stats e2e = measure(text.size(), rounds, [&] { g_sink = g_sink + loop.run(fetch_json(s, url)); });
-  report("nginx_get_json", e2e, "GET from nginx on loopback + json() (keep-alive), target >= 1000");
-  Stats raw =
-      measure(text.size(), rounds, [&] { g_sink = g_sink + loop.run(fetch_bytes(s, url)); });
-  report("nginx_get_read", raw, "GET from nginx on loopback + read() into a std::string");
-  Stats drain =
-      measure(text.size(), rounds, [&] { g_sink = g_sink + loop.run(fetch_drain(s, url)); });
-  report("nginx_get_drain", drain, "GET from nginx on loopback + drain(): the HTTP path alone");
+  std::function<void()> json_once = [&] { g_sink = g_sink + loop.run(fetch_json(s, url)); };
+  std::function<void()> read_once = [&] { g_sink = g_sink + loop.run(fetch_bytes(s, url)); };
+  std::function<void()> drain_once = [&] { g_sink = g_sink + loop.run(fetch_drain(s, url)); };
+  aio::ReadIntoStats before = aio::read_into_stats();
+  report("nginx_get_json", measure(text.size(), rounds, json_once),
+         "GET from nginx on loopback + json() (keep-alive), wall time, target >= 1000");
+  aio::ReadIntoStats after = aio::read_into_stats();
+  double moved = static_cast<double>(after.direct_bytes - before.direct_bytes) +
+                 static_cast<double>(after.copied_bytes - before.copied_bytes);
+  line("json_direct_share",
+       moved > 0 ? static_cast<double>(after.direct_bytes - before.direct_bytes) / moved : 0, "x",
+       "of the body bytes json() moved, the share read straight into the Document (the rest came with the head)");
+  rusage ru0;
+  getrusage(RUSAGE_SELF, &ru0);
+  report("nginx_get_json_cpu", measure(text.size(), rounds, json_once, process_seconds),
+         "the same, per client CPU second (user+sys of this process; nginx not counted)");
+  rusage ru1;
+  getrusage(RUSAGE_SELF, &ru1);
+  auto secs = [](const timeval& a, const timeval& b) {
+    return static_cast<double>(b.tv_sec - a.tv_sec) + static_cast<double>(b.tv_usec - a.tv_usec) / 1e6;
+  };
+  line("json_cpu_sys_share", secs(ru0.ru_stime, ru1.ru_stime) /
+       (secs(ru0.ru_stime, ru1.ru_stime) + secs(ru0.ru_utime, ru1.ru_utime)), "x",
+       "share of that client CPU time spent in the kernel (recv, epoll)");
+  line("json_minor_faults", static_cast<double>(ru1.ru_minflt - ru0.ru_minflt), "faults",
+       "minor page faults during those rounds");
+  report("nginx_get_read", measure(text.size(), rounds, read_once),
+         "GET from nginx on loopback + read() into a std::string, wall time");
+  report("nginx_get_drain", measure(text.size(), rounds, drain_once),
+         "GET from nginx on loopback + drain(): the HTTP path alone, wall time");
+  report("nginx_get_drain_cpu", measure(text.size(), rounds, drain_once, process_seconds),
+         "the same, per client CPU second");
+  // What json() adds to the HTTP path, against simdjson parsing the same
+  // bytes in memory: per round (alternating, client CPU time),
+  // t(simdjson) / (t(GET + json()) - t(GET + drain())).
+  {
+    int nj = calls_per_round(json_once), nd = calls_per_round(drain_once),
+        ns = calls_per_round(simd_once);
+    std::vector<double> ratios;
+    for (int r = 0; r < rounds; ++r) {
+      double t0 = process_seconds();
+      for (int i = 0; i < nj; ++i) json_once();
+      double tj = (process_seconds() - t0) / nj;
+      t0 = process_seconds();
+      for (int i = 0; i < nd; ++i) drain_once();
+      double td = (process_seconds() - t0) / nd;
+      t0 = process_seconds();
+      for (int i = 0; i < ns; ++i) simd_once();
+      double ts = (process_seconds() - t0) / ns;
+      ratios.push_back(tj > td ? ts / (tj - td) : 0);
+    }
+    std::sort(ratios.begin(), ratios.end());
+    line("ratio_json_in_get_vs_simdjson", ratios[ratios.size() / 2], "x",
+         "simdjson parse / (json() - drain()) per GET, client CPU, median; target >= 0.9");
+  }
   auto close = [](aio::http::Session& s) -> aio::Task<void> { co_await s.close(); };
   loop.run(close(s));
   session.reset();

@@ -31,6 +31,8 @@ class HttpCategory final : public std::error_category {
       case Errc::tls_failed: return "TLS failure";
       case Errc::certificate_invalid: return "certificate verification failed";
       case Errc::session_closed: return "session closed";
+      case Errc::body_read_failed: return "cannot read the request body";
+      case Errc::body_not_replayable: return "the request body cannot be sent again";
     }
     return "unknown error";
   }

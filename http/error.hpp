@@ -51,6 +51,8 @@ enum class Errc {
   tls_failed,           // TlsError
   certificate_invalid,  // CertificateError
   session_closed,       // ClientError: the session was closed
+  body_read_failed,     // ClientError: the request body's file cannot be read
+  body_not_replayable,  // ClientError: a 307/308 needs a streamed body sent again
 };
 const std::error_category& http_category() noexcept;
 inline std::error_code make_error_code(Errc e) noexcept {

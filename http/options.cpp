@@ -21,7 +21,7 @@ RequestOptions& RequestOptions::params(Params p) {
 
 RequestOptions& RequestOptions::body(std::string bytes, std::string content_type) {
   body_ = std::move(bytes);
-  stream_ = nullptr;
+  source_ = nullptr;
   content_type_ = content_type.empty() ? "application/octet-stream" : std::move(content_type);
   return *this;
 }
@@ -59,9 +59,33 @@ RequestOptions& RequestOptions::json(const aio::json::Writer& writer) {
 }
 
 RequestOptions& RequestOptions::stream(BodyGenerator next, std::string content_type) {
-  stream_ = std::move(next);
+  source_ = [next = std::move(next)](std::string&) { return std::make_unique<detail::GeneratorSource>(next); };
   body_.reset();
   content_type_ = content_type.empty() ? "application/octet-stream" : std::move(content_type);
+  return *this;
+}
+
+RequestOptions& RequestOptions::file(std::string path, std::string content_type) {
+  source_ = [path = std::move(path)](std::string&) { return std::make_unique<detail::FileSource>(path); };
+  body_.reset();
+  content_type_ = content_type.empty() ? "application/octet-stream" : std::move(content_type);
+  return *this;
+}
+
+RequestOptions& RequestOptions::file(int fd, std::string content_type) {
+  source_ = [fd](std::string&) { return std::make_unique<detail::FileSource>(fd); };
+  body_.reset();
+  content_type_ = content_type.empty() ? "application/octet-stream" : std::move(content_type);
+  return *this;
+}
+
+RequestOptions& RequestOptions::multipart(FormData form) {
+  source_ = [form = std::move(form)](std::string& content_type) mutable {
+    std::unique_ptr<BodySource> s = form.open();
+    content_type = form.content_type();
+    return s;
+  };
+  body_.reset();
   return *this;
 }
 
@@ -82,6 +106,11 @@ RequestOptions& RequestOptions::max_redirects(int n) {
 
 RequestOptions& RequestOptions::raise_for_status(bool raise) {
   raise_ = raise;
+  return *this;
+}
+
+RequestOptions& RequestOptions::verify_tls(bool verify) {
+  verify_ = verify;
   return *this;
 }
 

@@ -27,6 +27,8 @@
 #include "../json/writer.hpp"
 #include "../runtime/task.hpp"
 #include "../tls/options.hpp"
+#include "body_source.hpp"
+#include "form_data.hpp"
 #include "headers.hpp"
 #include "response_parser.hpp"
 
@@ -45,6 +47,8 @@ struct Timeout {
   std::optional<std::chrono::milliseconds> sock_connect{};
   // Each read from the socket (the gap between two arrivals).
   std::optional<std::chrono::milliseconds> sock_read{};
+  // Each write to the socket (a server that stops reading an upload).
+  std::optional<std::chrono::milliseconds> sock_write{};
 };
 
 using Params = std::vector<std::pair<std::string, std::string>>;
@@ -74,10 +78,6 @@ struct SessionOptions {
   bool keep_request_head = false;  // Response::request_head() keeps the bytes sent (aiocpp -v)
 };
 
-// A streamed request body: each call returns the next chunk, std::nullopt at
-// the end. It cannot be replayed (no retry, no 307/308).
-using BodyGenerator = std::function<Task<std::optional<std::string>>()>;
-
 class RequestOptions {
  public:
   RequestOptions() = default;
@@ -105,12 +105,29 @@ class RequestOptions {
   RequestOptions& json(const aio::json::Object& value);
   RequestOptions& json(const aio::json::Array& value);
   RequestOptions& json(const aio::json::Writer& writer);
-  // A streamed body sent with chunked framing.
+  // A streamed body from a generator (body_source.hpp), sent chunked; it
+  // cannot follow a 307/308 or be retried.
   RequestOptions& stream(BodyGenerator next, std::string content_type = "");
+  // The bytes of a file, streamed from disk in pieces while they are sent
+  // (never read whole into memory). A regular file is sent with its size
+  // as Content-Length and can be replayed; a pipe or terminal is sent
+  // chunked, once. The file is opened when the request starts: a file that
+  // cannot be opened or read throws ClientError (Errc::body_read_failed).
+  // content_type empty: application/octet-stream.
+  RequestOptions& file(std::string path, std::string content_type = "");
+  // The same from an open descriptor, read from where it stands (0: stdin);
+  // it stays the caller's and must stay open until the request ends.
+  RequestOptions& file(int fd, std::string content_type = "");
+  // A multipart/form-data body (form_data.hpp).
+  RequestOptions& multipart(FormData form);
   RequestOptions& timeout(Timeout t);
   RequestOptions& allow_redirects(bool follow);
   RequestOptions& max_redirects(int n);
   RequestOptions& raise_for_status(bool raise);
+  // https://: false skips certificate and hostname verification for this
+  // request only (aiohttp's ssl=False, curl's -k); true verifies even when
+  // the session does not. Unverified connections are pooled apart.
+  RequestOptions& verify_tls(bool verify);
 
  private:
   friend class Session;
@@ -118,11 +135,14 @@ class RequestOptions {
   Params params_;
   std::optional<std::string> body_;
   std::string content_type_;
-  BodyGenerator stream_;
+  // Makes the streamed body when the request starts (and may set the
+  // Content-Type: a multipart boundary is final only then).
+  std::function<std::unique_ptr<BodySource>(std::string& content_type)> source_;
   std::optional<Timeout> timeout_;
   std::optional<bool> follow_;
   std::optional<int> max_redirects_;
   std::optional<bool> raise_;
+  std::optional<bool> verify_;
 };
 
 }  // namespace aio::http

@@ -105,10 +105,9 @@ void Pool::dispatch() noexcept {
   // as nobody can be served (every slot taken, none idle).
   auto stuck = [this] { return options_.limit != 0 && open_ >= options_.limit && idle_count() == 0; };
   while (!waiters_.empty() && !stuck()) {
-    Waiter* served = nullptr;
-    waiters_.for_each([&](Waiter* w) {
-      if (served == nullptr && !stuck() && try_take(w->origin_, w->lease_)) served = w;
-    });
+    // The scan stops at the first waiter served (a full walk per released
+    // connection made 10,000 queued requests quadratic).
+    Waiter* served = waiters_.find([&](Waiter* w) { return !stuck() && try_take(w->origin_, w->lease_); });
     if (served == nullptr) return;
     waiters_.unlink(served);
     --waiters_count_;

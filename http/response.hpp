@@ -127,6 +127,11 @@ class Response {
   Task<void> discard(std::size_t limit);
   // The message ended: give the connection back (reusable if it may be).
   void finish_body() noexcept;
+  // json()'s common case, identity coding with Content-Length framing: the
+  // rest of the body read straight into `buf` (ByteStream::read_into); the
+  // parser is fed the same bytes in place, so it still sees the message end
+  // (keep-alive) or its truncation. `buf` lives in json()'s frame.
+  Task<void> read_body_into(aio::json::PaddedBuffer& buf, std::uint64_t rest);
 
   int status_ = 0;
   int version_minor_ = 1;

@@ -1,9 +1,13 @@
 // Response::json(): the body read into a Document's padded buffer, then
 // parsed in place (json/document.hpp).
+#include <algorithm>
+#include <cstring>
+#include <exception>
 #include <string>
 #include <string_view>
 
 #include "../json/document.hpp"
+#include "../runtime/stream.hpp"
 #include "detail/body_state.hpp"
 #include "error.hpp"
 #include "response.hpp"
@@ -33,7 +37,78 @@ aio::json::Document parse_body(aio::json::PaddedBuffer& buf, const aio::json::Pa
   }
 }
 
+// The body has no content coding to undo (the bytes on the wire are the text).
+bool identity(const std::string& encoding) {
+  return encoding.empty() || iequals(encoding, "identity");
+}
+
 }  // namespace
+
+Task<void> Response::read_body_into(aio::json::PaddedBuffer& buf, std::uint64_t rest) {
+  detail::BodyState& b = *body_;
+  Connection& c = *b.lease.connection();
+  ResponseParser& parser = c.parser;
+  buf.reserve(buf.size() + static_cast<std::size_t>(rest));
+  // Body bytes that came with the head (or since) are in the transport's
+  // buffer: one copy, unavoidable. The parser consumes them without a copy.
+  std::span<const char> early = c.transport->buffered();
+  if (!early.empty()) {
+    std::size_t n = parser.feed(std::string_view(early.data(), early.size()), nullptr);
+    std::span<char> room = buf.unused();
+    if (n > 0) std::memcpy(room.data(), early.data(), n);
+    buf.commit(n);
+    c.transport->consume(n);
+    read_into_stats().copied_bytes += n;
+  }
+  const detail::Phase phase{Errc::read_timeout, "reading the response body from"};
+  std::string failure;
+  bool truncated = false;
+  std::exception_ptr other;
+  try {
+    while (parser.state() == ResponseParser::State::body) {
+      std::optional<std::uint64_t> left = parser.length_remaining();
+      if (!left || *left == 0) break;  // not reached: the parser completes at 0
+      std::span<char> room = buf.unused();
+      std::span<char> dst = room.first(std::min<std::size_t>(room.size(), *left));
+      std::size_t n = co_await detail::timed(c.transport->read_into(dst), b.deadline, b.sock_read,
+                                             phase, b.total, b.context, b.peer);
+      if (n == 0) {
+        parser.finish();  // the peer closed before the end: truncated
+        truncated = true;
+        break;
+      }
+      // The same bytes, where they landed: llhttp counts them, no copy.
+      parser.feed(std::string_view(dst.data(), n), nullptr);
+      buf.commit(n);
+    }
+  } catch (const aio::IoError& e) {
+    // As in read_chunk(): UV_EOF is a TLS stream cut without close_notify.
+    failure = e.code() == aio::uv_error(UV_EOF)
+                  ? "body truncated: the connection was closed without TLS close_notify"
+                  : "failure receiving the body: " + e.code().message();
+  } catch (...) {
+    // A timeout or a cancellation: the bytes read so far are gone with
+    // json()'s buffer, so the connection cannot serve this body again.
+    other = std::current_exception();
+  }
+  if (other) {
+    release();
+    std::rethrow_exception(other);
+  }
+  if (!failure.empty()) {
+    std::string what = b.context + ": " + failure + " (" + b.peer + ")";
+    release();
+    throw PayloadError(make_error_code(Errc::receive_failed), what);
+  }
+  (void)truncated;
+  if (parser.state() == ResponseParser::State::failed) {
+    std::string what = b.context + ": " + parser.error_detail() + " (" + b.peer + ")";
+    Errc e = parser.error();
+    release();
+    throw PayloadError(make_error_code(e), what);
+  }
+  if (parser.state() == ResponseParser::State::done) finish_body();
+}
 
 Task<aio::json::Document> Response::json(JsonOptions options) {
   std::string context = body_ ? body_->context : method_ + " " + url_.redacted();
@@ -59,6 +134,9 @@ Task<aio::json::Document> Response::json(JsonOptions options) {
       }
       buf.reserve(static_cast<std::size_t>(*length));
     }
+    std::optional<std::uint64_t> rest;
+    if (identity(body_->encoding)) rest = body_->lease.connection()->parser.length_remaining();
+    if (rest && *rest <= limit) co_await read_body_into(buf, *rest);
     for (;;) {
       std::string_view piece = co_await read_chunk();
       if (piece.empty()) break;

@@ -73,7 +73,7 @@ struct ResponseParser::Callbacks {
   static int on_headers_complete(llhttp_t* p) { return self(p)->on_headers_complete(); }
   static int on_body(llhttp_t* p, const char* at, std::size_t len) {
     ResponseParser* r = self(p);
-    r->body_->append(at, len);
+    if (r->body_ != nullptr) r->body_->append(at, len);
     if (r->chunk_left_ > 0) {
       // llhttp 8.1 accepts chunk data not followed by CRLF: check it here.
       r->chunk_left_ -= len;
@@ -263,7 +263,10 @@ std::size_t ResponseParser::feed(std::string_view data, std::string* body) {
     llhttp_resume(p);
   } else if (err != HPE_OK) {
     if (state_ != State::failed) {
-      bool body_error = state_ == State::body;
+      // A malformed trailer section is a malformed response, as trailers
+      // over the limit are: the class must not depend on how the bytes were
+      // split (llhttp reports a bad byte only before a span callback).
+      bool body_error = state_ == State::body && !in_trailers_;
       fail(body_error ? Errc::bad_body : Errc::malformed_response, llhttp_get_error_reason(p));
     }
     consumed = 0;
@@ -272,6 +275,14 @@ std::size_t ResponseParser::feed(std::string_view data, std::string* body) {
   if (in_head && state_ == State::head) head_bytes_ += consumed;
   body_ = nullptr;
   return consumed;
+}
+
+std::optional<std::uint64_t> ResponseParser::length_remaining() const noexcept {
+  if (state_ != State::body || close_delimited_ || content_length_ < 0) return std::nullopt;
+  const llhttp_t* p = &impl_->parser;
+  if ((p->flags & F_CHUNKED) != 0) return std::nullopt;
+  // llhttp counts the Content-Length body down in `content_length`.
+  return p->content_length;
 }
 
 void ResponseParser::finish() {

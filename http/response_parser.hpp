@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -44,8 +45,16 @@ class ResponseParser {
   // the response has no body whatever its headers say.
   void reset(bool head_request);
 
-  // Parses `data`; returns the bytes consumed. Body bytes go to `*body`.
+  // Parses `data`; returns the bytes consumed. Body bytes go to `*body`;
+  // with `body` null they are counted and checked, not copied (the caller
+  // keeps them where they are: Response::json() reads a Content-Length body
+  // straight into its buffer and feeds the parser those same bytes).
   std::size_t feed(std::string_view data, std::string* body);
+
+  // In state body with Content-Length framing: the body bytes still to
+  // come (those bytes, fed, end the message). Otherwise nullopt (chunked,
+  // close-delimited, or not in the body).
+  std::optional<std::uint64_t> length_remaining() const noexcept;
 
   // The peer closed the stream. Completes a close-delimited body (state
   // done) or fails with the truncation.

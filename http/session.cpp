@@ -22,7 +22,7 @@ using detail::Phase;
 struct Session::Prepared {
   Headers headers;  // session headers overridden by the request's
   std::optional<std::string> body;
-  BodyGenerator stream;
+  std::unique_ptr<BodySource> source;  // a body streamed while it is sent
   std::string content_type;
   Timeout timeout;
   Clock::time_point deadline = Clock::time_point::max();
@@ -31,6 +31,7 @@ struct Session::Prepared {
   bool follow = true;
   int max_redirects = 10;
   bool raise = false;
+  bool verify = true;  // https://: verify the certificate and name
 };
 
 namespace {
@@ -81,6 +82,18 @@ std::optional<Millis> left_until(std::optional<Clock::time_point> t) {
 }
 
 }  // namespace
+
+BodyFraming Session::framing_of(const Prepared& req, bool with_body) {
+  if (!with_body) return BodyFraming::none;
+  if (req.source && !req.source->size()) return BodyFraming::chunked;
+  return BodyFraming::sized;
+}
+
+std::uint64_t Session::body_size(const Prepared& req) {
+  if (req.body) return req.body->size();
+  if (req.source) return req.source->size().value_or(0);
+  return 0;
+}
 
 Session::Session(SessionOptions options)
     : options_(std::move(options)),
@@ -139,8 +152,8 @@ Task<Response> Session::request(std::string method, std::string url_text, Reques
   req.headers = options_.headers;
   for (const auto& [name, value] : opts.headers_) req.headers.set(name, value);
   req.body = std::move(opts.body_);
-  req.stream = std::move(opts.stream_);
   req.content_type = std::move(opts.content_type_);
+  if (opts.source_) req.source = opts.source_(req.content_type);
   req.timeout = opts.timeout_ ? *opts.timeout_ : options_.timeout;
   if (req.timeout.total) {
     req.total = *req.timeout.total;
@@ -149,12 +162,12 @@ Task<Response> Session::request(std::string method, std::string url_text, Reques
   req.follow = opts.follow_.value_or(options_.follow_redirects);
   req.max_redirects = opts.max_redirects_.value_or(options_.max_redirects);
   req.raise = opts.raise_.value_or(options_.raise_for_status);
-  bool with_body = req.body.has_value() || static_cast<bool>(req.stream);
-  BodyFraming framing = !with_body ? BodyFraming::none : req.stream ? BodyFraming::chunked : BodyFraming::sized;
+  req.verify = opts.verify_.value_or(options_.tls.verify);
+  bool with_body = req.body.has_value() || req.source != nullptr;
   // REQ-INJ: refuse before anything is sent.
   std::string refused;
   try {
-    validate_request(method, req.headers, framing, req.body ? req.body->size() : 0);
+    validate_request(method, req.headers, framing_of(req, with_body), body_size(req));
   } catch (const ClientError& e) {
     refused = e.what();
   }
@@ -187,12 +200,12 @@ Task<Response> Session::request(std::string method, std::string url_text, Reques
       method = "GET";
       with_body = false;
       req.body.reset();
-      req.stream = nullptr;
+      req.source.reset();
       req.headers.remove("Content-Type");
       req.headers.remove("Content-Length");
       req.headers.remove("Transfer-Encoding");
-    } else if (with_body && req.stream) {
-      throw ClientError(make_error_code(Errc::invalid_argument),
+    } else if (with_body && req.source && !req.source->replayable()) {
+      throw ClientError(make_error_code(Errc::body_not_replayable),
                         req.context + ": cannot follow a " + std::to_string(status) +
                             " redirect: a streamed body cannot be sent again");
     }
@@ -254,14 +267,19 @@ Task<std::unique_ptr<ByteStream>> Session::start_tls(
   std::string failure;
   bool certificate = false;
   try {
-    if (!tls_config_) tls_config_ = tls::Config::client(options_.tls);
+    std::shared_ptr<const tls::Config>& config = tls_configs_[req.verify ? 1 : 0];
+    if (!config) {
+      tls::ClientOptions o = options_.tls;
+      o.verify = req.verify;
+      config = tls::Config::client(o);
+    }
     // The handshake's limit: what is left of the connect budget, or the
     // TLS options' own handshake timeout when it is shorter.
     auto limit = left_until(connect_deadline);
     if (options_.tls.handshake_timeout && (!limit || *options_.tls.handshake_timeout < *limit))
       limit = options_.tls.handshake_timeout;
     std::unique_ptr<tls::TlsStream> s = co_await detail::timed(
-        tls::connect(std::move(tcp), tls_config_, url.host(), url.port(), &tls_sessions_),
+        tls::connect(std::move(tcp), config, url.host(), url.port(), &tls_sessions_[req.verify ? 1 : 0]),
         req.deadline, limit, Phase{Errc::tls_handshake_timeout, "in the TLS handshake with"},
         req.total, req.context, peer);
     co_return std::unique_ptr<ByteStream>(std::move(s));
@@ -279,7 +297,9 @@ Task<std::unique_ptr<ByteStream>> Session::start_tls(
 Task<Pool::Lease> Session::connect(const Prepared& req, const Url& url) {
   std::optional<Clock::time_point> connect_deadline;
   if (req.timeout.connect) connect_deadline = Clock::now() + *req.timeout.connect;
-  std::string origin = url.origin();
+  // Connections opened without verification are never lent to a request
+  // that verifies.
+  std::string origin = req.verify ? url.origin() : url.origin() + " (unverified)";
   Pool::Lease lease = co_await detail::timed(wait_for_slot(pool_, origin), req.deadline, left_until(connect_deadline),
                                              Phase{Errc::connect_timeout, "waiting for a connection to"}, req.total,
                                              req.context, url.host_header());
@@ -293,27 +313,38 @@ Task<Pool::Lease> Session::connect(const Prepared& req, const Url& url) {
 Task<void> Session::write_request(const Prepared& req, Connection& c, const std::string& head, bool with_body,
                                   const std::string& peer) {
   Phase phase{Errc::write_timeout, "sending the request to"};
+  std::optional<Millis> each = req.timeout.sock_write;
   if (with_body && req.body) {
     uv_buf_t bufs[2] = {uv_buf_init(const_cast<char*>(head.data()), static_cast<unsigned>(head.size())),
                         uv_buf_init(const_cast<char*>(req.body->data()), static_cast<unsigned>(req.body->size()))};
-    co_await detail::timed(c.transport->write(bufs), req.deadline, std::nullopt, phase, req.total, req.context, peer);
+    co_await detail::timed(c.transport->write(bufs), req.deadline, each, phase, req.total, req.context, peer);
     co_return;
   }
   uv_buf_t head_buf[1] = {uv_buf_init(const_cast<char*>(head.data()), static_cast<unsigned>(head.size()))};
-  co_await detail::timed(c.transport->write(head_buf), req.deadline, std::nullopt, phase, req.total, req.context, peer);
-  if (!with_body || !req.stream) co_return;
+  co_await detail::timed(c.transport->write(head_buf), req.deadline, each, phase, req.total, req.context, peer);
+  if (!with_body || !req.source) co_return;
+  // Back-pressure: the next piece is read once the previous one is written.
+  BodySource& source = *req.source;
+  source.rewind();
+  bool chunked = !source.size();
   for (;;) {
-    std::optional<std::string> chunk = co_await req.stream();
-    if (!chunk) break;
-    if (chunk->empty()) continue;
-    std::string size_line = chunk_header(chunk->size());
+    std::span<const char> piece = co_await source.next();
+    if (piece.empty()) break;
+    char* bytes = const_cast<char*>(piece.data());
+    if (!chunked) {
+      uv_buf_t one[1] = {uv_buf_init(bytes, static_cast<unsigned>(piece.size()))};
+      co_await detail::timed(c.transport->write(one), req.deadline, each, phase, req.total, req.context, peer);
+      continue;
+    }
+    std::string size_line = chunk_header(piece.size());
     uv_buf_t bufs[3] = {uv_buf_init(size_line.data(), static_cast<unsigned>(size_line.size())),
-                        uv_buf_init(chunk->data(), static_cast<unsigned>(chunk->size())),
+                        uv_buf_init(bytes, static_cast<unsigned>(piece.size())),
                         uv_buf_init(const_cast<char*>(kChunkEnd.data()), static_cast<unsigned>(kChunkEnd.size()))};
-    co_await detail::timed(c.transport->write(bufs), req.deadline, std::nullopt, phase, req.total, req.context, peer);
+    co_await detail::timed(c.transport->write(bufs), req.deadline, each, phase, req.total, req.context, peer);
   }
+  if (!chunked) co_return;
   uv_buf_t last[1] = {uv_buf_init(const_cast<char*>(kLastChunk.data()), static_cast<unsigned>(kLastChunk.size()))};
-  co_await detail::timed(c.transport->write(last), req.deadline, std::nullopt, phase, req.total, req.context, peer);
+  co_await detail::timed(c.transport->write(last), req.deadline, each, phase, req.total, req.context, peer);
 }
 
 Task<void> Session::read_head(const Prepared& req, Connection& c, const std::string& peer) {
@@ -339,11 +370,10 @@ Task<void> Session::read_head(const Prepared& req, Connection& c, const std::str
 
 Task<Response> Session::send(const Prepared& req, const Url& url, std::string method, bool with_body) {
   Headers headers = headers_for(req, url, with_body);
-  BodyFraming framing = !with_body ? BodyFraming::none : req.stream ? BodyFraming::chunked : BodyFraming::sized;
   std::string head;
-  write_request_head(head, method, url.target(), url.host_header(), headers, framing,
-                     req.body ? req.body->size() : 0);
-  bool may_retry = idempotent(method) && !req.stream;
+  write_request_head(head, method, url.target(), url.host_header(), headers, framing_of(req, with_body),
+                     body_size(req));
+  bool may_retry = idempotent(method) && (!req.source || req.source->replayable());
 
   for (int attempt = 0;; ++attempt) {
     Pool::Lease lease = co_await connect(req, url);

@@ -21,6 +21,11 @@
 // arrived is retried once on a new connection when its method is
 // idempotent and its body can be replayed (HOSTILE.md).
 //
+// Request bodies (options.hpp): bytes, or streamed while they are sent — a
+// file or descriptor, a generator, a multipart form (body_source.hpp,
+// form_data.hpp) — with Content-Length when the size is known, chunked
+// otherwise. The total timeout and Timeout::sock_write cover the upload.
+//
 // https:// runs TLS 1.2 on mbedTLS (tls/), verified by default against the
 // system CA bundle: see SessionOptions::tls. TLS sessions are resumed per
 // origin; the handshake has its own timeout phase (tls_handshake_timeout).
@@ -37,9 +42,12 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <type_traits>
 
+#include "../runtime/as_result.hpp"
 #include "../runtime/task.hpp"
 #include "../tls/session_cache.hpp"
+#include "request_writer.hpp"
 #include "cookie_jar.hpp"
 #include "dns_cache.hpp"
 #include "options.hpp"
@@ -64,6 +72,82 @@ class Session {
   Task<Response> delete_(std::string url, RequestOptions options = RequestOptions());
   Task<Response> head(std::string url, RequestOptions options = RequestOptions());
   Task<Response> options(std::string url, RequestOptions options = RequestOptions());
+
+  // The same requests with errors as values (runtime/as_result.hpp): the
+  // tag last, after the options if any. A failure is a Result holding the
+  // error a plain co_await would have thrown; the cancellation of the
+  // awaiting task still propagates as CancelledError.
+  //   aio::Result<Response> r = co_await session.get(url, aio::as_result);
+  //   if (!r && r.error_is<ConnectorError>()) ...
+  Task<Result<Response>> request(std::string method, std::string url, AsResult tag) {
+    return tag(request(std::move(method), std::move(url)));
+  }
+  Task<Result<Response>> request(std::string method, std::string url, RequestOptions options, AsResult tag) {
+    return tag(request(std::move(method), std::move(url), std::move(options)));
+  }
+  Task<Result<Response>> get(std::string url, AsResult tag) { return tag(get(std::move(url))); }
+  Task<Result<Response>> get(std::string url, RequestOptions options, AsResult tag) {
+    return tag(get(std::move(url), std::move(options)));
+  }
+  Task<Result<Response>> post(std::string url, AsResult tag) { return tag(post(std::move(url))); }
+  Task<Result<Response>> post(std::string url, RequestOptions options, AsResult tag) {
+    return tag(post(std::move(url), std::move(options)));
+  }
+  Task<Result<Response>> put(std::string url, AsResult tag) { return tag(put(std::move(url))); }
+  Task<Result<Response>> put(std::string url, RequestOptions options, AsResult tag) {
+    return tag(put(std::move(url), std::move(options)));
+  }
+  Task<Result<Response>> patch(std::string url, AsResult tag) { return tag(patch(std::move(url))); }
+  Task<Result<Response>> patch(std::string url, RequestOptions options, AsResult tag) {
+    return tag(patch(std::move(url), std::move(options)));
+  }
+  Task<Result<Response>> delete_(std::string url, AsResult tag) { return tag(delete_(std::move(url))); }
+  Task<Result<Response>> delete_(std::string url, RequestOptions options, AsResult tag) {
+    return tag(delete_(std::move(url), std::move(options)));
+  }
+  Task<Result<Response>> head(std::string url, AsResult tag) { return tag(head(std::move(url))); }
+  Task<Result<Response>> head(std::string url, RequestOptions options, AsResult tag) {
+    return tag(head(std::move(url), std::move(options)));
+  }
+  Task<Result<Response>> options(std::string url, AsResult tag) { return tag(options(std::move(url))); }
+  Task<Result<Response>> options(std::string url, RequestOptions options, AsResult tag) {
+    return tag(this->options(std::move(url), std::move(options)));
+  }
+
+  // JSON request bodies (application/json), serialised compactly when
+  // called (aio::json::Node::to_json, or the Writer's text):
+  //   aio::json::Object body{{"name", "Zoe"}, {"ids", aio::json::Array{1, 2}}};
+  //   aio::http::Response r = co_await session.post(url, body);
+  // Build the value in a statement of its own, as above: g++ 12 does not
+  // compile a braced list inside a statement with co_await (TOOLCHAIN.md
+  // §2). `body` is read before the call returns, so a temporary is fine.
+  // Only these exact types (Object, Array, Node, a finished Writer) select
+  // these overloads: a std::string or const char* is not turned into a JSON
+  // string, and post(url, {}) still means RequestOptions. A JSON body in
+  // `options` is replaced. Throws aio::json::JsonError at the call for a
+  // string that is not UTF-8, a NaN or infinity, an unfinished Writer.
+  template <class B>
+  static constexpr bool is_json_body =
+      std::is_same_v<B, aio::json::Object> || std::is_same_v<B, aio::json::Array> ||
+      std::is_same_v<B, aio::json::Node> || std::is_same_v<B, aio::json::Writer>;
+  template <class B>
+    requires is_json_body<B>
+  Task<Response> post(std::string url, const B& body, RequestOptions options = RequestOptions()) {
+    options.json(body);
+    return request("POST", std::move(url), std::move(options));
+  }
+  template <class B>
+    requires is_json_body<B>
+  Task<Response> put(std::string url, const B& body, RequestOptions options = RequestOptions()) {
+    options.json(body);
+    return request("PUT", std::move(url), std::move(options));
+  }
+  template <class B>
+    requires is_json_body<B>
+  Task<Response> patch(std::string url, const B& body, RequestOptions options = RequestOptions()) {
+    options.json(body);
+    return request("PATCH", std::move(url), std::move(options));
+  }
 
   // Closes every pooled connection; later requests throw ClientError
   // (Errc::session_closed). Connections still carrying a response body close
@@ -94,16 +178,20 @@ class Session {
                            const std::string& peer);
   Task<void> read_head(const Prepared& req, Connection& c, const std::string& peer);
   Headers headers_for(const Prepared& req, const Url& url, bool with_body) const;
+  static BodyFraming framing_of(const Prepared& req, bool with_body);
+  static std::uint64_t body_size(const Prepared& req);
 
   SessionOptions options_;
   std::optional<Url> base_url_;
   Pool pool_;
   CookieJar jar_;
   DnsCache dns_;
-  // TLS: one mbedTLS config, made at the first https:// request, and the
-  // sessions to resume, per origin.
-  std::shared_ptr<const tls::Config> tls_config_;
-  tls::SessionCache tls_sessions_;
+  // TLS: an mbedTLS config per verification mode ([1]: verified), made at
+  // the first https:// request that needs it, and the sessions to resume
+  // per origin — kept apart, so that a session made without verification is
+  // never resumed by a request that verifies.
+  std::shared_ptr<const tls::Config> tls_configs_[2];
+  tls::SessionCache tls_sessions_[2];
 };
 
 }  // namespace aio::http

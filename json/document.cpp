@@ -196,6 +196,15 @@ std::size_t PaddedBuffer::capacity() const noexcept {
   return s_ && s_->cap >= detail::kPadding ? s_->cap - detail::kPadding : 0;
 }
 
+std::span<char> PaddedBuffer::unused() noexcept {
+  if (!s_) return {};
+  return std::span<char>(s_->buf + s_->size, capacity() - s_->size);
+}
+
+void PaddedBuffer::commit(std::size_t n) noexcept {
+  if (s_) s_->size += std::min(n, capacity() - s_->size);
+}
+
 std::string_view PaddedBuffer::view() const noexcept {
   return s_ ? std::string_view(s_->buf, s_->size) : std::string_view();
 }

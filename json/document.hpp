@@ -49,6 +49,7 @@
 #include <cstddef>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -175,6 +176,16 @@ class PaddedBuffer {
   // Bytes the text may grow to without reallocating.
   std::size_t capacity() const noexcept;
   std::string_view view() const noexcept;
+
+  // Writing in place (a socket read straight into the buffer):
+  //   buf.reserve(total);
+  //   std::size_t n = read(buf.unused());   // writes to unused().data()
+  //   buf.commit(n);                        // the text grew by n bytes
+  // unused() is the room after the text, [size(), capacity()); it stays
+  // valid until the next reserve(), append() or parse(). commit(n) requires
+  // n <= unused().size().
+  std::span<char> unused() noexcept;
+  void commit(std::size_t n) noexcept;
 
   // Parses the text collected; the buffer becomes the Document's. Throws
   // JsonError (see Document). The PaddedBuffer is empty afterwards.

@@ -1,5 +1,8 @@
 #include "tcp.hpp"
 
+#include <cstring>
+
+#include "stream.hpp"
 #include "uvx/tcp.hpp"
 
 namespace aio {
@@ -44,6 +47,9 @@ TcpStream::ConnectAwaiter TcpStream::connect(const Address& addr) noexcept {
   return ConnectAwaiter(addr);
 }
 TcpStream::ReadAwaiter TcpStream::read() noexcept { return ReadAwaiter(*this); }
+TcpStream::ReadIntoAwaiter TcpStream::read_into(std::span<char> dst) noexcept {
+  return ReadIntoAwaiter(*this, dst);
+}
 TcpStream::WriteAwaiter TcpStream::write(std::string_view bytes) noexcept {
   return WriteAwaiter(*this, bytes);
 }
@@ -126,6 +132,67 @@ std::span<const char> TcpStream::ReadAwaiter::await_resume() {
   if (status == UV_EOF) return {};
   if (status != 0) throw IoError(status, "read");
   return s_.buffered();
+}
+
+// --- read_into ---
+
+bool TcpStream::ReadIntoAwaiter::await_ready() const noexcept {
+  return dst_.empty() || s_.h_ == nullptr || uvx_tcp_buffered(s_.h_) > 0 ||
+         s_.h_->read_status != 0;
+}
+
+bool TcpStream::ReadIntoAwaiter::start() noexcept {
+  status_ = uvx_tcp_wait_into(s_.h_, dst_.data(), dst_.size(), &ReadIntoAwaiter::on_readable, this);
+  registered_ = status_ == 0;
+  return registered_;
+}
+
+void TcpStream::ReadIntoAwaiter::on_readable(void* self, int status) noexcept {
+  auto* a = static_cast<ReadIntoAwaiter*>(self);
+  a->status_ = status;
+  a->complete();
+}
+
+// The handle must not write into dst_ once this awaiter is gone: a frame
+// destroyed while queued to resume takes dst_ with it.
+void TcpStream::ReadIntoAwaiter::forget() noexcept {
+  if (!registered_) return;
+  registered_ = false;
+  if (s_.h_ != nullptr && s_.h_->dst == dst_.data()) uvx_tcp_unwait(s_.h_);
+}
+
+TcpStream::ReadIntoAwaiter::~ReadIntoAwaiter() { forget(); }
+
+bool TcpStream::ReadIntoAwaiter::on_cancel() noexcept {
+  forget();
+  return true;
+}
+
+std::size_t TcpStream::ReadIntoAwaiter::await_resume() {
+  if (registered_) {
+    registered_ = false;
+    // Bytes that arrived after the wake-up and before now are in dst_ too.
+    std::size_t got = s_.h_ != nullptr ? uvx_tcp_take_into(s_.h_) : 0;
+    if (got > 0) {
+      end();
+      read_into_stats().direct_bytes += got;
+      return got;
+    }
+  }
+  end();
+  if (dst_.empty()) return 0;
+  if (s_.h_ == nullptr) throw IoError(status_ != 0 ? status_ : UV_EBADF, "read");
+  if (std::size_t have = uvx_tcp_buffered(s_.h_); have > 0) {
+    std::size_t n = have < dst_.size() ? have : dst_.size();
+    std::memcpy(dst_.data(), uvx_tcp_data(s_.h_), n);
+    uvx_tcp_consume(s_.h_, n);
+    read_into_stats().copied_bytes += n;
+    return n;
+  }
+  int status = status_ != 0 ? status_ : s_.h_->read_status;
+  if (status == UV_EOF) return 0;
+  if (status != 0) throw IoError(status, "read");
+  return 0;  // not reached: a wake-up with status 0 means bytes arrived
 }
 
 // --- write ---

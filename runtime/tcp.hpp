@@ -34,6 +34,7 @@ namespace aio {
 class TcpStream {
   class ConnectAwaiter;
   class ReadAwaiter;
+  class ReadIntoAwaiter;
   class WriteAwaiter;
   class ShutdownAwaiter;
 
@@ -53,6 +54,16 @@ class TcpStream {
   [[nodiscard]] ReadAwaiter read() noexcept;
   std::span<const char> buffered() const noexcept;
   void consume(std::size_t n) noexcept;
+
+  // co_await s.read_into(dst) -> bytes written to dst (1 .. dst.size()), or
+  // 0 at end of stream (or for an empty dst). Bytes already buffered are
+  // copied from the buffer first (no waiting); otherwise the socket is read
+  // straight into dst: libuv's alloc callback hands out dst, so the kernel's
+  // copy is the only one (read_into_stats() counts both kinds). Never reads
+  // past dst.size() into dst; what arrives once dst is full is buffered as
+  // usual. dst must stay valid until the task completes (a cancelled or
+  // destroyed read forgets dst at once). Throws IoError on a read error.
+  [[nodiscard]] ReadIntoAwaiter read_into(std::span<char> dst) noexcept;
 
   // co_await s.write(bytes): writes all of it. `bytes` (the memory of each
   // buffer) must stay valid until the write completes. Throws IoError.
@@ -110,6 +121,29 @@ class TcpStream {
     static void on_readable(void* self, int status) noexcept;
     TcpStream& s_;
     int status_ = 0;
+  };
+
+  class ReadIntoAwaiter final : public detail::Suspension {
+   public:
+    ReadIntoAwaiter(TcpStream& s, std::span<char> dst) noexcept : s_(s), dst_(dst) {}
+    ~ReadIntoAwaiter();
+    bool await_ready() const noexcept;
+    template <class P>
+    bool await_suspend(std::coroutine_handle<P> h) {
+      if (!begin(h)) return false;
+      return start();
+    }
+    std::size_t await_resume();
+
+   private:
+    bool start() noexcept;
+    bool on_cancel() noexcept override;
+    void forget() noexcept;
+    static void on_readable(void* self, int status) noexcept;
+    TcpStream& s_;
+    std::span<char> dst_;
+    int status_ = 0;
+    bool registered_ = false;  // dst_ is the handle's destination
   };
 
   class WriteAwaiter final : public detail::Suspension {

@@ -14,9 +14,15 @@
 #include <aio/json/parse.hpp>
 #include <aio/json/writer.hpp>
 #include <aio/runtime/scope.hpp>
+#include <aio/runtime/sleep.hpp>
+#include <aio/runtime/stream.hpp>
 #include <aio/runtime/tcp.hpp>
+#include <aio/runtime/timeout.hpp>
+#include <aio/tls/error.hpp>
+#include <aio/tls/stream.hpp>
 #include "support/http_helpers.hpp"
 #include "support/json_corpus.hpp"
+#include "support/tls_peers.hpp"
 
 using aio::http::JsonOptions;
 using aio::http::RequestOptions;
@@ -59,6 +65,9 @@ aio::Task<Got> get_json(Session& s, std::string url, JsonOptions o = JsonOptions
     g.message = e.what();
   } catch (const aio::http::PayloadError& e) {
     g.kind = "payload";
+    g.message = e.what();
+  } catch (const aio::http::TimeoutError& e) {
+    g.kind = "timeout";
     g.message = e.what();
   } catch (const aio::CancelledError&) {
     throw;
@@ -434,4 +443,373 @@ TEST_CASE("json() of a body already read, or of an empty body, is an 'empty' Jso
   test::run(body(test::base_url(server().port())));
   std::vector<Got> got = test::run(fetch_canned({response("")}, 0));
   CHECK(got[0].code == Errc::empty);
+}
+
+// ---- json() reads a Content-Length body straight into the Document
+// (ByteStream::read_into): counted, over TCP and TLS, with the parser still
+// seeing the end of the message (keep-alive) and its truncation.
+
+namespace {
+
+using namespace std::chrono_literals;
+
+// How the scripted server ends a reply.
+enum class End {
+  keep,          // keep the connection for the next request
+  close,         // a bare TCP close (no close_notify over TLS)
+  close_notify,  // TLS: close_notify, then close
+  stall,         // say nothing more until the client goes away
+};
+
+struct Reply {
+  std::string bytes;
+  End end = End::keep;
+  std::size_t segment = 0;  // write in pieces of this size (0: at once)
+};
+
+struct ServerLog {
+  int accepts = 0;
+  int requests = 0;
+};
+
+aio::Task<void> write_bytes(aio::ByteStream& s, std::string_view b) {
+  uv_buf_t buf = uv_buf_init(const_cast<char*>(b.data()), static_cast<unsigned>(b.size()));
+  std::span<const uv_buf_t> bufs(&buf, 1);
+  co_await s.write(bufs);
+}
+
+// Every request gets the next reply, over plain TCP or TLS (the test PKI's
+// "good" leaf, for localhost).
+aio::Task<void> serve_replies(aio::TcpListener& l, std::vector<Reply> replies, bool tls,
+                              ServerLog& log) {
+  std::unique_ptr<aio::ByteStream> c;
+  std::size_t next = 0;
+  while (next < replies.size()) {
+    if (!c) {
+      aio::TcpStream t = co_await l.accept();
+      ++log.accepts;
+      if (tls) {
+        auto ts = std::make_unique<aio::tls::TlsStream>(
+            std::move(t), aio::tls::Engine::server(test::test_server_config("good")));
+        bool handshaken = true;
+        try {
+          co_await ts->handshake();
+        } catch (const aio::tls::TlsError&) {
+          handshaken = false;  // the client gave up (a timeout): wait for the next
+        }
+        if (!handshaken) continue;
+        c = std::move(ts);
+      } else {
+        c = std::make_unique<aio::TcpByteStream>(std::move(t));
+      }
+    }
+    std::string head;
+    bool eof = false;
+    while (head.find("\r\n\r\n") == std::string::npos) {
+      std::span<const char> got;
+      try {
+        got = co_await c->read();
+      } catch (const aio::IoError&) {
+        eof = true;  // the client closed without close_notify
+        break;
+      }
+      if (got.empty()) {
+        eof = true;
+        break;
+      }
+      head.append(got.data(), got.size());
+      c->consume(got.size());
+    }
+    if (eof) {
+      c.reset();
+      continue;
+    }
+    ++log.requests;
+    const Reply& r = replies[next++];
+    if (r.segment == 0) {
+      co_await write_bytes(*c, r.bytes);
+    } else {
+      for (std::size_t at = 0; at < r.bytes.size(); at += r.segment)
+        co_await write_bytes(*c, std::string_view(r.bytes).substr(at, r.segment));
+    }
+    if (r.end == End::close) {
+      if (tls)
+        static_cast<aio::tls::TlsStream&>(*c).tcp().close();
+      else
+        c->close();
+      c.reset();
+    } else if (r.end == End::close_notify) {
+      co_await static_cast<aio::tls::TlsStream&>(*c).shutdown();
+      c.reset();
+    } else if (r.end == End::stall) {
+      try {
+        (void)co_await c->read();  // until the client closes
+      } catch (const aio::IoError&) {
+      }
+      c.reset();
+    }
+  }
+  if (c) {
+    try {
+      (void)co_await c->read();  // until the client closes (or cancel)
+    } catch (const aio::IoError&) {
+    }
+  }
+}
+
+struct Run {
+  std::vector<Got> got;
+  ServerLog log;
+  std::size_t open_after = 0;  // the session's connections after the last json()
+  std::size_t idle_after = 0;
+  aio::ReadIntoStats delta;  // what read_into() did meanwhile
+};
+
+aio::Task<Run> fetch_replies(std::vector<Reply> replies, bool tls, SessionOptions so) {
+  aio::TcpListener l(aio::Address::parse("127.0.0.1", 0).value());
+  std::string url = std::string(tls ? "https://localhost:" : "http://127.0.0.1:") +
+                    std::to_string(l.local_address().port()) + "/doc";
+  std::size_t n = replies.size();
+  Run run;
+  aio::Scope scope;
+  scope.spawn(serve_replies(l, std::move(replies), tls, run.log));
+  if (tls) so.tls.ca_file = test::pki_file("root.crt");
+  Session s(so);
+  aio::ReadIntoStats before = aio::read_into_stats();
+  for (std::size_t i = 0; i < n; ++i) {
+    Got g = co_await get_json(s, url);
+    run.got.push_back(std::move(g));
+  }
+  aio::ReadIntoStats after = aio::read_into_stats();
+  run.delta.direct_bytes = after.direct_bytes - before.direct_bytes;
+  run.delta.copied_bytes = after.copied_bytes - before.copied_bytes;
+  run.open_after = s.open_connections();
+  run.idle_after = s.idle_connections();
+  co_await s.close();
+  scope.cancel();
+  co_await scope.join();
+  co_return run;
+}
+
+Reply reply(std::string bytes, End end = End::keep, std::size_t segment = 0) {
+  Reply r;
+  r.bytes = std::move(bytes);
+  r.end = end;
+  r.segment = segment;
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("json() reads a Content-Length body into the Document without a copy, over TCP and TLS") {
+  test::JsonCorpus c = test::realistic_json(1 << 20);
+  for (bool tls : {false, true}) {
+    CAPTURE(tls);
+    std::vector<Reply> replies = {reply(response(c.text)), reply(response(c.text))};
+    Run run = test::run(fetch_replies(replies, tls, SessionOptions()));
+    REQUIRE(run.got.size() == 2);
+    for (const Got& g : run.got) {
+      REQUIRE_MESSAGE(g.kind == "ok", g.message);
+      CHECK(g.doc->text() == c.text);
+      CHECK((*g.doc)["statuses"].size() == c.statuses);
+    }
+    // Every body byte is accounted for: only what arrived with the head (at
+    // most the 256 KiB TCP buffer, or a 16 KiB TLS record) was copied from a
+    // stream's buffer; the socket read (or the decryption) wrote the rest
+    // where the parser reads it.
+    CHECK(run.delta.direct_bytes + run.delta.copied_bytes == 2 * c.text.size());
+    CHECK(run.delta.copied_bytes <= 2 * 256 * 1024);
+    if (tls) CHECK(run.delta.copied_bytes <= 2 * 16 * 1024);
+    CHECK(run.delta.direct_bytes >= 2 * (c.text.size() - 256 * 1024));
+    // The message end was seen: one connection, back in the pool.
+    CHECK(run.log.accepts == 1);
+    CHECK(run.log.requests == 2);
+    CHECK(run.open_after == 1);
+    CHECK(run.idle_after == 1);
+  }
+}
+
+TEST_CASE("json() over one-byte writes and exact buffer ends, then keep-alive reuse, TCP and TLS") {
+  test::JsonCorpus small = test::realistic_json(3000);
+  std::vector<std::size_t> sizes = {1, 2, 16384, 16384 + 1, 65536, 262144};
+  for (bool tls : {false, true}) {
+    CAPTURE(tls);
+    std::vector<Reply> replies;
+    replies.push_back(reply(response(small.text), End::keep, 1));  // one byte per write
+    replies.push_back(reply(response(small.text), End::keep, 7));
+    for (std::size_t n : sizes) {
+      std::string doc = n < 10 ? std::string(n, '7') : sized_json(n);
+      replies.push_back(reply(response(doc)));
+    }
+    replies.push_back(reply(response(small.text)));  // and a last one at once
+    Run run = test::run(fetch_replies(replies, tls, SessionOptions()));
+    REQUIRE(run.got.size() == replies.size());
+    for (std::size_t i = 0; i < run.got.size(); ++i) {
+      CAPTURE(i);
+      const Got& g = run.got[i];
+      REQUIRE_MESSAGE(g.kind == "ok", g.message);
+      if (i < 2 || i + 1 == run.got.size()) {
+        CHECK((*g.doc)["statuses"].size() == small.statuses);
+      } else {
+        std::size_t n = sizes[i - 2];
+        CHECK(g.doc->text().size() == n);
+        if (n >= 10) CHECK((*g.doc)["n"].get<std::size_t>() == n);
+      }
+    }
+    CHECK(run.log.accepts == 1);  // every reply on one kept-alive connection
+    CHECK(run.idle_after == 1);
+    CHECK(run.delta.direct_bytes > 0);
+  }
+}
+
+TEST_CASE("a truncated Content-Length body is a PayloadError and closes the connection") {
+  std::string doc = sized_json(100000);
+  std::string whole = response(doc);
+  std::size_t head = whole.size() - doc.size();
+  for (bool tls : {false, true}) {
+    CAPTURE(tls);
+    std::vector<End> ends = {End::close};
+    if (tls) ends.push_back(End::close_notify);
+    for (End end : ends) {
+      // Cut in the head's packet, right after the head, and deep in the body.
+      for (std::size_t keep : {head + 10, head, head + 70000}) {
+        CAPTURE(keep);
+        std::vector<Reply> replies = {reply(whole.substr(0, keep), end),
+                                      reply(response(R"({"after": 1})"))};
+        Run run = test::run(fetch_replies(replies, tls, SessionOptions()));
+        REQUIRE(run.got.size() == 2);
+        CHECK(run.got[0].kind == "payload");
+        if (tls && end == End::close)
+          CHECK(run.got[0].message.find("without TLS close_notify") != std::string::npos);
+        else
+          CHECK(run.got[0].message.find("before the end of the body") != std::string::npos);
+        // The next request works, on a new connection.
+        REQUIRE_MESSAGE(run.got[1].kind == "ok", run.got[1].message);
+        CHECK((*run.got[1].doc)["after"].get<int>() == 1);
+        CHECK(run.log.accepts == 2);
+      }
+    }
+  }
+}
+
+TEST_CASE("the read timeout and cancellation apply to json()'s direct reads") {
+  std::string doc = sized_json(200000);
+  std::string whole = response(doc);
+  for (bool tls : {false, true}) {
+    CAPTURE(tls);
+    // Half the body, then silence: sock_read ends it, the connection closes.
+    SessionOptions so;
+    so.timeout.sock_read = std::chrono::milliseconds(150);
+    std::vector<Reply> replies = {reply(whole.substr(0, whole.size() / 2), End::stall),
+                                  reply(response(R"({"after": 2})"))};
+    Run run = test::run(fetch_replies(replies, tls, so));
+    CHECK(run.got[0].kind == "timeout");
+    CHECK(run.got[0].message.find("reading the response body") != std::string::npos);
+    REQUIRE_MESSAGE(run.got[1].kind == "ok", run.got[1].message);
+    CHECK(run.log.accepts == 2);
+
+    // The total timeout too.
+    SessionOptions total;
+    total.timeout.total = std::chrono::milliseconds(300);
+    Run t = test::run(fetch_replies({reply(whole.substr(0, 1000), End::stall)}, tls, total));
+    CHECK(t.got[0].kind == "timeout");
+    CHECK(t.open_after == 0);
+
+    // Cancelling the task that awaits json(), once the server sent half the
+    // body, stops the read and closes the connection; nothing writes into
+    // the freed buffer afterwards (ASan, valgrind).
+    auto body = [](std::string whole, bool tls) -> aio::Task<bool> {
+      aio::TcpListener l(aio::Address::parse("127.0.0.1", 0).value());
+      std::string url = std::string(tls ? "https://localhost:" : "http://127.0.0.1:") +
+                        std::to_string(l.local_address().port()) + "/doc";
+      ServerLog log;
+      aio::Scope scope;
+      std::vector<Reply> replies;
+      replies.push_back(reply(whole.substr(0, whole.size() / 2), End::stall));
+      scope.spawn(serve_replies(l, std::move(replies), tls, log));
+      SessionOptions so;
+      if (tls) so.tls.ca_file = test::pki_file("root.crt");
+      Session s(so);
+      auto fetch = [](Session& s, std::string url, bool& finished) -> aio::Task<void> {
+        Got g = co_await get_json(s, url);
+        finished = true;
+      };
+      bool finished = false;
+      aio::Scope client;
+      client.spawn(fetch(s, url, finished));
+      for (int i = 0; i < 2000 && log.requests == 0; ++i) co_await aio::sleep(5ms);
+      co_await aio::sleep(50ms);  // json() is reading the body by now
+      client.cancel();
+      co_await client.join();
+      std::size_t open = s.open_connections();
+      co_await aio::sleep(20ms);
+      co_await s.close();
+      scope.cancel();
+      co_await scope.join();
+      CHECK(log.requests == 1);
+      co_return !finished && open == 0;
+    };
+    CHECK(test::run(body(whole, tls)));
+  }
+}
+
+TEST_CASE("bytes after a Content-Length body stay out of it and keep the connection from the pool") {
+  std::string doc = R"({"k": 5})";
+  std::vector<Reply> replies = {reply(response(doc) + "HTTP/1.1 200 OK\r\n"),
+                                reply(response(doc))};
+  Run run = test::run(fetch_replies(replies, false, SessionOptions()));
+  REQUIRE(run.got.size() == 2);
+  for (const Got& g : run.got) {
+    REQUIRE_MESSAGE(g.kind == "ok", g.message);
+    CHECK(g.doc->text() == doc);
+  }
+  CHECK(run.log.accepts == 2);  // the first connection was not reused
+}
+
+TEST_CASE("session.post(url, object) sends application/json to a real peer") {
+  auto body = [](std::string base) -> aio::Task<void> {
+    Session s;
+    aio::json::Object object{{"name", "Zo\xc3\xab"}, {"ids", aio::json::Array{1, 2, 3}}};
+    aio::json::Array array{1, "two", nullptr};
+    aio::json::Node node = object;
+    aio::json::Writer w;
+    w.begin_object().key("w").value(true).end_object();
+    std::vector<std::pair<std::string, std::string>> seen;  // method, body text sent
+    {
+      aio::http::Response r = co_await s.post(base + "/echo", object);
+      Document echo = co_await r.json();
+      seen.emplace_back(echo["method"].get<std::string>(), echo["body_sha256"].get<std::string>());
+      std::string ctype;
+      for (aio::json::Value h : echo["headers"].as_array())
+        if (test::lower(h[0].get<std::string>()) == "content-type") ctype = h[1].get<std::string>();
+      CHECK(ctype == "application/json");
+    }
+    {
+      aio::http::Response r = co_await s.post(base + "/echo", array, RequestOptions().header("X-A", "1"));
+      Document echo = co_await r.json();
+      seen.emplace_back(echo["method"].get<std::string>(), echo["body_sha256"].get<std::string>());
+    }
+    {
+      aio::http::Response r = co_await s.put(base + "/echo", node);
+      Document echo = co_await r.json();
+      seen.emplace_back(echo["method"].get<std::string>(), echo["body_sha256"].get<std::string>());
+    }
+    {
+      aio::http::Response r = co_await s.patch(base + "/echo", w);
+      Document echo = co_await r.json();
+      seen.emplace_back(echo["method"].get<std::string>(), echo["body_sha256"].get<std::string>());
+    }
+    REQUIRE(seen.size() == 4);
+    CHECK(seen[0] == std::make_pair(std::string("POST"), sha256_hex(aio::json::Node(object).to_json())));
+    CHECK(seen[1] == std::make_pair(std::string("POST"), sha256_hex(aio::json::Node(array).to_json())));
+    CHECK(seen[2] == std::make_pair(std::string("PUT"), sha256_hex(node.to_json())));
+    CHECK(seen[3] == std::make_pair(std::string("PATCH"), sha256_hex(w.str())));
+    CHECK(aio::json::Node(object).to_json() == R"({"name":"Zo)" "\xc3\xab" R"(","ids":[1,2,3]})");
+    // A plain string is not taken for JSON: post(url, RequestOptions) as before.
+    aio::http::Response r = co_await s.post(base + "/echo", RequestOptions().text("plain"));
+    Document echo = co_await r.json();
+    CHECK(echo["body_length"].get<std::size_t>() == 5);
+    co_await s.close();
+  };
+  test::run(body(test::base_url(server().port())));
 }

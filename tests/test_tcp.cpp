@@ -3,12 +3,16 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <span>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "support/loop_fixture.hpp"
 #include "support/process.hpp"
 #include <aio/runtime/gather.hpp>
 #include <aio/runtime/sleep.hpp>
+#include <aio/runtime/stream.hpp>
 #include <aio/runtime/timeout.hpp>
 
 using namespace std::chrono_literals;
@@ -161,4 +165,149 @@ TEST_CASE("closing a stream wakes its waiting reader with an error") {
     co_return woke;
   };
   CHECK(test::run(body()));
+}
+
+// ---- read_into: the socket read lands in the caller's memory
+
+namespace {
+
+// A connected pair on loopback: {client, server side}.
+aio::Task<std::pair<aio::TcpStream, aio::TcpStream>> connected_pair() {
+  aio::TcpListener l(loopback(0));
+  aio::TcpStream c = co_await aio::TcpStream::connect(l.local_address());
+  aio::TcpStream s = co_await l.accept();
+  co_return std::make_pair(std::move(c), std::move(s));
+}
+
+}  // namespace
+
+TEST_CASE("read_into reads the socket straight into the caller's memory, never past its end") {
+  auto body = []() -> aio::Task<void> {
+    auto [c, s] = co_await connected_pair();
+    aio::ReadIntoStats before = aio::read_into_stats();
+    co_await s.write("0123456789");
+    co_await aio::sleep(5ms);  // all ten bytes wait in the kernel
+    char dst[4] = {};
+    std::size_t n = co_await c.read_into(std::span<char>(dst, 4));
+    CHECK(n == 4);
+    CHECK(std::string(dst, 4) == "0123");
+    CHECK(aio::read_into_stats().direct_bytes - before.direct_bytes == 4);
+    CHECK(aio::read_into_stats().copied_bytes - before.copied_bytes == 0);
+    // Reading stays on: the rest lands in the stream's own buffer, and the
+    // next read_into copies it from there.
+    co_await aio::sleep(5ms);
+    CHECK(c.buffered().size() == 6);
+    char rest[16] = {};
+    n = co_await c.read_into(std::span<char>(rest, sizeof rest));
+    CHECK(n == 6);
+    CHECK(std::string(rest, 6) == "456789");
+    CHECK(aio::read_into_stats().copied_bytes - before.copied_bytes == 6);
+    CHECK(c.buffered().empty());
+    // An empty destination reads nothing and does not wait.
+    n = co_await c.read_into(std::span<char>());
+    CHECK(n == 0);
+    // End of stream: 0.
+    s.close();
+    n = co_await c.read_into(std::span<char>(rest, sizeof rest));
+    CHECK(n == 0);
+  };
+  test::run(body());
+}
+
+TEST_CASE("read_into one byte at a time carries a large payload intact") {
+  auto body = []() -> aio::Task<void> {
+    auto [c, s] = co_await connected_pair();
+    std::string payload(300 * 1024, '\0');
+    for (std::size_t i = 0; i < payload.size(); ++i) payload[i] = static_cast<char>('a' + i % 23);
+    auto writer = [](aio::TcpStream& s, const std::string& p) -> aio::Task<void> {
+      co_await s.write(p);
+      s.close();
+    };
+    auto reader = [](aio::TcpStream& c, std::size_t total) -> aio::Task<std::string> {
+      std::string got(total, '\0');
+      std::size_t at = 0;
+      // One byte per call for the first 4 KiB, then what is left in one go:
+      // reads that end the destination exactly, then a large one.
+      while (at < 4096) {
+        std::size_t n = co_await c.read_into(std::span<char>(got.data() + at, 1));
+        REQUIRE(n == 1);
+        ++at;
+      }
+      for (;;) {
+        std::size_t n = co_await c.read_into(std::span<char>(got.data() + at, total - at));
+        at += n;
+        if (n == 0 || at == total) break;
+      }
+      char extra[8];
+      std::size_t end = co_await c.read_into(std::span<char>(extra, sizeof extra));
+      CHECK(end == 0);
+      got.resize(at);
+      co_return got;
+    };
+    auto [unused, got] = co_await aio::gather(writer(s, payload), reader(c, payload.size()));
+    (void)unused;
+    CHECK(got.size() == payload.size());
+    CHECK(got == payload);
+  };
+  test::run(body());
+}
+
+TEST_CASE("a cancelled read_into writes nothing more into its destination") {
+  auto body = []() -> aio::Task<void> {
+    auto [c, s] = co_await connected_pair();
+    std::vector<char> dst(64, '#');
+    auto reader = [](aio::TcpStream& c, std::span<char> d) -> aio::Task<std::size_t> {
+      co_return co_await c.read_into(d);
+    };
+    bool timed_out = false;
+    try {
+      co_await aio::with_timeout(5ms, reader(c, std::span<char>(dst)));
+    } catch (const aio::TimeoutError&) {
+      timed_out = true;
+    }
+    CHECK(timed_out);
+    co_await s.write("late");
+    co_await aio::sleep(5ms);
+    CHECK(std::string(dst.begin(), dst.end()) == std::string(64, '#'));
+    // The stream stays usable: the bytes are read afterwards.
+    std::string back = co_await read_exactly(c, 4);
+    CHECK(back == "late");
+    // And closing the stream wakes a read_into with an error.
+    auto closer = [](aio::TcpStream& c) -> aio::Task<void> {
+      co_await aio::sleep(2ms);
+      c.close();
+    };
+    auto waiter = [](aio::TcpStream& c, std::span<char> d) -> aio::Task<int> {
+      try {
+        co_await c.read_into(d);
+      } catch (const aio::IoError& e) {
+        co_return e.code().value();
+      }
+      co_return 0;
+    };
+    auto [code, unused] = co_await aio::gather(waiter(c, std::span<char>(dst)), closer(c));
+    (void)unused;
+    CHECK(code == UV_ECANCELED);
+  };
+  test::run(body());
+}
+
+TEST_CASE("TcpByteStream::read_into and the default ByteStream::read_into agree") {
+  auto body = []() -> aio::Task<void> {
+    auto [c, s] = co_await connected_pair();
+    aio::TcpByteStream bs(std::move(c));
+    co_await s.write("abcdef");
+    char dst[3];
+    std::size_t n = co_await bs.read_into(std::span<char>(dst, 3));
+    CHECK(n == 3);
+    CHECK(std::string(dst, 3) == "abc");
+    // The base class's read_into (read() + copy), called explicitly.
+    n = co_await bs.ByteStream::read_into(std::span<char>(dst, 3));
+    CHECK(n == 3);
+    CHECK(std::string(dst, 3) == "def");
+    s.close();
+    n = co_await bs.ByteStream::read_into(std::span<char>(dst, 3));
+    CHECK(n == 0);
+  };
+  test::run(body());
 }

@@ -55,11 +55,11 @@ void classify(std::exception_ptr e, Got& g) {
   }
 }
 
-aio::Task<Got> get_on(Session& s, std::string url) {
+aio::Task<Got> get_on(Session& s, std::string url, aio::http::RequestOptions o = aio::http::RequestOptions()) {
   Got g;
   std::exception_ptr err;
   try {
-    aio::http::Response r = co_await s.get(url);
+    aio::http::Response r = co_await s.get(url, std::move(o));
     g.status = r.status();
     g.redirects = r.history().size();
     g.body = co_await r.text();
@@ -400,4 +400,40 @@ TEST_CASE("a CA file that cannot be loaded is a TlsError naming it") {
   Got g = fetch(nginx().url("good", "/"), o);
   CHECK(g.kind == "tls");
   CHECK(g.message.find("/nonexistent/ca.pem") != std::string::npos);
+}
+
+TEST_CASE("verification can be turned off for one request; such connections and sessions stay apart") {
+  auto body = [](std::string self_signed, std::string good) -> aio::Task<void> {
+    Session s(trusting_test_root());
+    Got insecure = co_await get_on(s, self_signed, aio::http::RequestOptions().verify_tls(false));
+    CHECK_MESSAGE(insecure.kind == "ok", insecure.message);
+    // The unverified connection is idle in the pool, but a verifying
+    // request neither takes it nor resumes its TLS session.
+    Got verified = co_await get_on(s, self_signed);
+    CHECK(verified.kind == "certificate");
+    CHECK(verified.message.find("self-signed") != std::string::npos);
+
+    Got first = co_await get_on(s, good, aio::http::RequestOptions().verify_tls(false));
+    CHECK(first.body == "tls TLSv1.2 reused=.\n");
+    Got second = co_await get_on(s, good);
+    CHECK_MESSAGE(second.kind == "ok", second.message);
+    CHECK(second.body == "tls TLSv1.2 reused=.\n");  // a full, verified handshake
+    CHECK(s.open_connections() == 3);  // two unverified, one verified
+    co_await s.close();
+
+    // And the other way round: a session that does not verify, a request that does.
+    SessionOptions o;
+    o.tls.verify = false;
+    Session lax(o);
+    Got strict;
+    std::exception_ptr err;
+    try {
+      auto r = co_await lax.get(self_signed, aio::http::RequestOptions().verify_tls(true));
+    } catch (const aio::http::CertificateError&) {
+      err = std::current_exception();
+    }
+    CHECK(err);
+    co_await lax.close();
+  };
+  test::run(body(nginx().url("self-signed", "/"), nginx().url("good", "/")));
 }

@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <cstring>
 
 #include "../runtime/uvx/tcp.hpp"
 #include "error.hpp"
@@ -91,6 +92,49 @@ Task<std::span<const char>> TlsStream::read() {
     if (engine_.output_size() > 0) co_await flush();
     if (ptail_ > 0) continue;
     if (st == Status::closed) co_return std::span<const char>();
+    if (st == Status::eof)
+      throw IoError(UV_EOF, "TLS: the peer closed the connection without close_notify");
+    if (st == Status::want_read) co_await fill();
+  }
+}
+
+Status TlsStream::pull_into(std::span<char> dst, std::size_t& n) {
+  Status st = Status::ok;
+  n = 0;
+  try {
+    while (n < dst.size()) {
+      IoResult r = engine_.read(dst.subspan(n));
+      if (r.status != Status::ok) {
+        st = r.status;
+        break;
+      }
+      n += r.n;
+    }
+  } catch (const TlsError& e) {
+    throw IoError(UV_EPROTO, e.what());
+  }
+  return st;
+}
+
+Task<std::size_t> TlsStream::read_into(std::span<char> dst) {
+  if (dst.empty()) co_return 0;
+  for (;;) {
+    if (phead_ < ptail_) {
+      std::size_t n = std::min(dst.size(), ptail_ - phead_);
+      std::memcpy(dst.data(), plain_.get() + phead_, n);
+      phead_ += n;
+      read_into_stats().copied_bytes += n;
+      co_return n;
+    }
+    phead_ = ptail_ = 0;
+    std::size_t n = 0;
+    Status st = pull_into(dst, n);
+    if (engine_.output_size() > 0) co_await flush();
+    if (n > 0) {
+      read_into_stats().direct_bytes += n;
+      co_return n;
+    }
+    if (st == Status::closed) co_return 0;
     if (st == Status::eof)
       throw IoError(UV_EOF, "TLS: the peer closed the connection without close_notify");
     if (st == Status::want_read) co_await fill();

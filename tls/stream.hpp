@@ -58,6 +58,9 @@ class TlsStream final : public ByteStream {
   Task<std::span<const char>> read() override;
   std::span<const char> buffered() const noexcept override;
   void consume(std::size_t n) noexcept override;
+  // Decrypts straight into `dst` (mbedtls_ssl_read's output is the
+  // caller's memory) once the stream's plaintext buffer is empty.
+  Task<std::size_t> read_into(std::span<char> dst) override;
   Task<void> write(std::span<const uv_buf_t> bufs) override;
   void close() noexcept override;
   bool is_open() const noexcept override { return tcp_.is_open(); }
@@ -75,6 +78,7 @@ class TlsStream final : public ByteStream {
   Task<void> flush();
   Task<void> fill();
   Status pull();
+  Status pull_into(std::span<char> dst, std::size_t& n);
   void send_now() noexcept;
 
   TcpStream tcp_;

@@ -54,6 +54,15 @@ class WaiterList {
     }
   }
 
+  // The first node, front to back, for which pred(T*) is true (nullptr if
+  // none); the scan stops there. pred must not unlink nodes.
+  template <class F>
+  T* find(F pred) {
+    for (WaiterNode* n = head_; n != nullptr; n = n->next_)
+      if (pred(static_cast<T*>(n))) return static_cast<T*>(n);
+    return nullptr;
+  }
+
   void unlink(T* t) noexcept {
     WaiterNode* n = t;
     if (n->list_ != this) return;

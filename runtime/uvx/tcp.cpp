@@ -11,6 +11,13 @@ constexpr size_t kMinRead = 4 * 1024;
 
 void on_alloc(uv_handle_t* handle, size_t, uv_buf_t* out) {
   auto* tcp = reinterpret_cast<uvx_tcp_t*>(handle);
+  if (tcp->dst != nullptr && tcp->dst_got < tcp->dst_len) {
+    // The reader's memory: the kernel copies into it, nothing else does.
+    size_t room = tcp->dst_len - tcp->dst_got;
+    if (room > 0x7fffffff) room = 0x7fffffff;
+    *out = uv_buf_init(tcp->dst + tcp->dst_got, static_cast<unsigned>(room));
+    return;
+  }
   if (tcp->head == tcp->tail) tcp->head = tcp->tail = 0;
   if (tcp->cap - tcp->tail < kMinRead && tcp->head > 0) {
     std::memmove(tcp->buf, tcp->buf + tcp->head, tcp->tail - tcp->head);
@@ -42,13 +49,18 @@ void stop_reading(uvx_tcp_t* tcp) {
   uv_read_stop(reinterpret_cast<uv_stream_t*>(&tcp->uv));
 }
 
-void on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t*) {
+void on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
   auto* tcp = reinterpret_cast<uvx_tcp_t*>(stream);
   if (nread == 0) return;  // EAGAIN: nothing now, not EOF
   if (nread < 0) {
     tcp->read_status = static_cast<int>(nread);
     stop_reading(tcp);  // libuv already stopped for UV_EOF; errors too
     notify_reader(tcp, tcp->read_status);
+    return;
+  }
+  if (tcp->dst != nullptr && tcp->dst_got < tcp->dst_len && buf->base == tcp->dst + tcp->dst_got) {
+    tcp->dst_got += static_cast<size_t>(nread);
+    notify_reader(tcp, 0);
     return;
   }
   tcp->tail += static_cast<size_t>(nread);
@@ -125,9 +137,31 @@ int uvx_tcp_wait_readable(uvx_tcp_t* tcp, uvx_status_cb cb, void* data) {
   return 0;
 }
 
+int uvx_tcp_wait_into(uvx_tcp_t* tcp, char* dst, size_t len, uvx_status_cb cb, void* data) {
+  if (tcp->read_status != 0) return tcp->read_status;
+  if (len == 0 || tcp->tail != tcp->head) return UV_EINVAL;
+  int rc = start_reading(tcp);
+  if (rc != 0) return rc;
+  tcp->dst = dst;
+  tcp->dst_len = len;
+  tcp->dst_got = 0;
+  tcp->on_readable = cb;
+  tcp->readable_data = data;
+  return 0;
+}
+
+size_t uvx_tcp_take_into(uvx_tcp_t* tcp) {
+  size_t got = tcp->dst_got;
+  tcp->dst = nullptr;
+  tcp->dst_len = tcp->dst_got = 0;
+  return got;
+}
+
 void uvx_tcp_unwait(uvx_tcp_t* tcp) {
   tcp->on_readable = nullptr;
   tcp->readable_data = nullptr;
+  tcp->dst = nullptr;
+  tcp->dst_len = tcp->dst_got = 0;
   stop_reading(tcp);
 }
 

@@ -23,6 +23,11 @@ typedef struct uvx_tcp_s {
   int reading;      // uv_read_start is active
   uvx_status_cb on_readable;  // the one waiting reader, or NULL
   void* readable_data;
+  // A reader's own memory (uvx_tcp_wait_into): while set, reads go to
+  // dst[dst_got, dst_len) instead of `buf`, until it is full.
+  char* dst;
+  size_t dst_len;
+  size_t dst_got;
 } uvx_tcp_t;
 
 // Makes a TCP handle. Close it with uvx_close((uv_handle_t*)tcp); that also
@@ -48,7 +53,20 @@ void uvx_tcp_consume(uvx_tcp_t* tcp, size_t n);
 // stream already ended, and UV_ENOBUFS when the buffer is full at max_buffer.
 int uvx_tcp_wait_readable(uvx_tcp_t* tcp, uvx_status_cb cb, void* data);
 
-// Forgets the waiting reader and stops reading.
+// Like uvx_tcp_wait_readable, but the bytes are read straight into
+// dst[0, len) (libuv's alloc callback hands out that memory): no copy
+// through the stream's buffer. Requires uvx_tcp_buffered() == 0 and len > 0.
+// cb runs once the first bytes landed in dst (or at the end or an error);
+// later reads keep filling dst until uvx_tcp_take_into() or
+// uvx_tcp_unwait(). Once dst is full, reads go to the stream's buffer again.
+// dst must stay valid until one of those two is called.
+int uvx_tcp_wait_into(uvx_tcp_t* tcp, char* dst, size_t len, uvx_status_cb cb, void* data);
+
+// Forgets the destination given to uvx_tcp_wait_into and returns how many
+// bytes were read into it.
+size_t uvx_tcp_take_into(uvx_tcp_t* tcp);
+
+// Forgets the waiting reader (and its destination) and stops reading.
 void uvx_tcp_unwait(uvx_tcp_t* tcp);
 
 // Writes `bufs`. Tries a synchronous write first: when everything was

@@ -9,6 +9,7 @@
 #include <aio/aio.hpp>
 
 #include "client_config.hpp"
+#include "request_body.hpp"
 #include "commands.hpp"
 #include "exit_codes.hpp"
 #include "pretty_json.hpp"
@@ -20,13 +21,21 @@ const char* const kRequestHelp =
     "\n"
     "Sends one request and writes the response body to stdout.\n"
     "\n"
+    "  -X, --request METHOD     use METHOD instead of the command's\n"
     "  -i, --include            print the status line and headers before the body\n"
-    "  -d, --data DATA          send DATA as the body (application/x-www-form-urlencoded)\n"
+    "  -d, --data DATA|@FILE    send DATA as the body (application/x-www-form-urlencoded);\n"
+    "                           @FILE or @- (stdin): their bytes, CR and LF removed\n"
+    "      --data-binary DATA|@FILE   send DATA as is; @FILE or @- is streamed\n"
     "      --json JSON          send JSON as the body (application/json)\n"
+    "  -T, --upload-file FILE   stream FILE (or - for stdin) as the body; PUT with `get`\n"
+    "  -F, --form name=value|name=@FILE[;type=T][;filename=N]|name=<FILE\n"
+    "                           a multipart/form-data body; files are streamed\n"
     "  -o, --output FILE        write the body to FILE\n"
     "  -v, --verbose            show what was sent and received on stderr\n"
     "\n"
-    "A JSON body is pretty-printed when stdout is a terminal.\n";
+    "A JSON body is pretty-printed when stdout is a terminal. With `get`, a body\n"
+    "option makes the request a POST (-T: a PUT), as with curl; -X overrides.\n"
+    "A file that cannot be read exits 26, a failure while sending 55.\n";
 
 namespace {
 
@@ -34,8 +43,7 @@ struct RequestConfig {
   std::string method;
   std::string url;
   ClientConfig client;
-  std::optional<std::string> data;
-  std::string content_type;
+  RequestBody body;
   bool include = false;
   bool verbose = false;
   std::string output;
@@ -62,13 +70,15 @@ aio::Task<int> run_request(RequestConfig c) {
   aio::http::SessionOptions session_options = c.client.session_options();
   session_options.keep_request_head = c.verbose;
   aio::http::Session session(session_options);
-  aio::http::RequestOptions opts;
-  if (c.data) opts.body(*c.data, c.content_type);
   std::FILE* out = stdout;
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(nullptr, &std::fclose);
   int code = kOk;
   std::exception_ptr err;
   try {
+    aio::http::RequestOptions opts;
+    aio::http::Headers extra;
+    std::string sent_body = c.body.apply(opts, extra);
+    for (const auto& [name, value] : extra) opts.header(name, value);
     aio::http::Response r = co_await session.request(c.method, c.url, std::move(opts));
     if (c.verbose) {
       for (const auto& h : r.history()) {
@@ -76,7 +86,7 @@ aio::Task<int> run_request(RequestConfig c) {
         print_head(stderr, h, "< ");
       }
       print_sent(r.request_head());
-      if (c.data) std::fprintf(stderr, "> [%zu bytes of body]\n", c.data->size());
+      if (!sent_body.empty()) std::fprintf(stderr, "> %s\n", sent_body.c_str());
       print_head(stderr, r, "< ");
     }
     if (c.client.fail && r.status() >= 400) {
@@ -133,19 +143,16 @@ aio::Task<int> run_request(RequestConfig c) {
 int cmd_request(const std::string& method, Args& args) {
   RequestConfig c;
   c.method = method;
+  std::string forced_method;
   while (!args.done()) {
     if (c.client.parse(args)) continue;
+    if (c.body.parse(args)) continue;
     if (args.flag("--include", "-i")) {
       c.include = true;
     } else if (args.flag("--verbose", "-v")) {
       c.verbose = true;
-    } else if (auto v = args.option("--data", "-d")) {
-      c.data = *v;
-      c.content_type = "application/x-www-form-urlencoded";
-    } else if (auto v = args.option("--json")) {
-      c.data = *v;
-      c.content_type = "application/json";
-      c.client.headers.set("Accept", "application/json");
+    } else if (auto v = args.option("--request", "-X")) {
+      forced_method = *v;
     } else if (auto v = args.option("--output", "-o")) {
       c.output = *v;
     } else if (!args.peek().empty() && args.peek()[0] == '-' && args.peek() != "-") {
@@ -157,6 +164,11 @@ int cmd_request(const std::string& method, Args& args) {
     }
   }
   if (c.url.empty()) throw UsageError{"a URL is required"};
+  if (!forced_method.empty())
+    c.method = forced_method;
+  else if (c.method == "GET" && !c.body.empty())
+    c.method = c.body.implied_method();
+  c.url = c.body.adjust_url(c.url);
   return aio::run(run_request(std::move(c)));
 }
 

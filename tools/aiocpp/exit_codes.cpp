@@ -36,6 +36,8 @@ int exit_code_for(const std::exception_ptr& e) {
     return kReceive;
   } catch (const aio::http::ClientError& x) {
     if (x.code() == Errc::invalid_argument) return kUsage;
+    if (x.code() == Errc::body_read_failed) return kReadFile;
+    if (x.code() == Errc::body_not_replayable) return kSendRewind;
     if (x.code() == Errc::tls_failed) return kTls;
     return kOther;
   } catch (...) {

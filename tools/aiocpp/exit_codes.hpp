@@ -23,6 +23,7 @@ enum Exit : int {
   kTooManyRedirects = 47,
   kEmptyReply = 52,
   kSend = 55,
+  kSendRewind = 65,  // a 307/308 would need a streamed body (stdin) sent again
   kReceive = 56,
   kCertificate = 60,
   kBadEncoding = 61,
