@@ -76,6 +76,16 @@ void Loop::init() {
   current_loop = this;
 }
 
+Loop::KeepAlive Loop::keep_alive() noexcept {
+  if (keep_alive_++ == 0 && !closed_) uv_ref(&async_->uv.handle);
+  return KeepAlive(this);
+}
+
+void Loop::KeepAlive::reset() noexcept {
+  Loop* l = std::exchange(loop_, nullptr);
+  if (l != nullptr && --l->keep_alive_ == 0 && !l->closed_) uv_unref(&l->async_->uv.handle);
+}
+
 Loop::~Loop() {
   int rc = close();
   (void)rc;

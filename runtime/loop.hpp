@@ -19,6 +19,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <utility>
 #include <vector>
 
 #include "scope.hpp"
@@ -65,6 +66,37 @@ class Loop {
 
   // Runs fn on the loop's thread soon. Thread-safe; wakes the loop.
   void post(std::function<void()> fn);
+
+  // While a KeepAlive lives, the loop counts as waiting for another
+  // thread's post(): run() does not take "nothing left to wait on" for a
+  // deadlock, and tick() reports work pending. Hold one while a worker
+  // thread owes the loop a result:
+  //
+  //   auto keep = aio::Loop::current().keep_alive();
+  //   std::thread([&loop, &done] { ...; loop.post([&] { done.set(); }); }).detach();
+  //   co_await done.wait();
+  //
+  // Made, moved and destroyed on the loop's thread only.
+  class KeepAlive {
+   public:
+    KeepAlive() noexcept = default;
+    KeepAlive(KeepAlive&& o) noexcept : loop_(std::exchange(o.loop_, nullptr)) {}
+    KeepAlive& operator=(KeepAlive&& o) noexcept {
+      if (this != &o) {
+        reset();
+        loop_ = std::exchange(o.loop_, nullptr);
+      }
+      return *this;
+    }
+    ~KeepAlive() { reset(); }
+    void reset() noexcept;
+
+   private:
+    friend class Loop;
+    explicit KeepAlive(Loop* l) noexcept : loop_(l) {}
+    Loop* loop_ = nullptr;
+  };
+  [[nodiscard]] KeepAlive keep_alive() noexcept;
 
   // Starts `task` on this loop, owned by the loop: close() cancels what is
   // still running and waits for it to unwind. Loop thread only.
@@ -126,6 +158,7 @@ class Loop {
   bool idle_active_ = false;
   uvx_hook_s* idle_ = nullptr;
   uvx_hook_s* async_ = nullptr;
+  std::size_t keep_alive_ = 0;  // live KeepAlives: the async handle is referenced
   Loop* previous_ = nullptr;
 
   // Ready queue: a ring buffer of handles, capacity a power of two.

@@ -86,6 +86,9 @@ aio::Task<long> on_worker(aio::Loop* loop, long n) {
     aio::Event done;
   };
   auto shared = std::make_shared<Shared>();
+  // The loop cannot know that a thread will post: without this, run() would
+  // take "nothing left to wait on" for a deadlock.
+  aio::Loop::KeepAlive keep = loop->keep_alive();
   std::jthread worker([loop, n, shared] {
     long sum = 0;
     for (long i = 1; i <= n; ++i) sum += i;
@@ -94,11 +97,7 @@ aio::Task<long> on_worker(aio::Loop* loop, long n) {
       shared->done.set();
     });
   });
-  // The timer in wait_for also keeps the loop alive: without an active
-  // handle, run() would take "waiting for another thread's post()" for a
-  // deadlock (the wake-up handle is unreferenced; the loop cannot know that
-  // a thread will post).
-  co_await aio::wait_for(wait_event(&shared->done), 30s);
+  co_await wait_event(&shared->done);
   co_return shared->result;
 }
 

@@ -249,6 +249,8 @@ Task<std::unique_ptr<TlsStream>> connect(TcpStream tcp, std::shared_ptr<const Co
       stream->engine().offer_session(*saved);
   try {
     co_await stream->handshake();
+  } catch (const aio::CancelledError&) {
+    throw;  // a timeout or a cancel says nothing against the saved session
   } catch (...) {
     if (!key.empty()) cache->erase(key);
     throw;
