@@ -6,6 +6,7 @@
 #include "runtime/dns.hpp"
 #include "runtime/error.hpp"
 #include "runtime/event.hpp"
+#include "runtime/file.hpp"
 #include "runtime/gather.hpp"
 #include "runtime/loop.hpp"
 #include "runtime/result.hpp"
@@ -18,7 +19,9 @@
 #include "runtime/tcp.hpp"
 #include "runtime/timeout.hpp"
 
+#include "http/body_source.hpp"
 #include "http/error.hpp"
+#include "http/form_data.hpp"
 #include "http/headers.hpp"
 #include "http/options.hpp"
 #include "http/response.hpp"
