@@ -74,6 +74,11 @@ struct RequestParser::Callbacks {
   static int on_url(llhttp_t* p, const char* at, std::size_t len) {
     RequestParser* r = self(p);
     if (int e = r->check_head_budget(at, len)) return e;
+    // llhttp 8.1 lets HT and FF (and other controls) through in the target.
+    for (std::size_t i = 0; i < len; ++i) {
+      unsigned char c = static_cast<unsigned char>(at[i]);
+      if (c <= 0x20 || c == 0x7f) return r->fail(RequestErrc::bad_request, "control byte in the request target");
+    }
     r->target_.append(at, len);
     return 0;
   }
@@ -312,8 +317,11 @@ std::size_t RequestParser::feed(std::string_view data, std::string* body) {
   } else {
     // Bounds what the body's framing may cost: endless chunk extensions,
     // trailers or blank padding must not keep the connection busy forever.
+    // Also when this feed completed the message: trailers over the budget
+    // that arrive in the same read as their end are refused too, as they
+    // are when read in pieces.
     framing_bytes_ += consumed - (body_bytes_ - body_before);
-    if (state_ == State::body && framing_bytes_ > limits_.max_head_bytes + kChunkOverhead * chunks_)
+    if (framing_bytes_ > limits_.max_head_bytes + kChunkOverhead * chunks_)
       fail(RequestErrc::bad_request, "chunk framing or trailers larger than the limit");
   }
   return consumed;

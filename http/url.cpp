@@ -361,7 +361,14 @@ class UrlBuilder {
     // empty or absolute; without one, absolutePath says whether it starts
     // with '/'.
     bool first = true;
-    for (const UriPathSegmentA* s = u.pathHead; s != nullptr; s = s->next) {
+    const UriPathSegmentA* head = u.pathHead;
+    // uriparser may leave a leading "." segment after removing dot segments
+    // ("/.//b", and "/./" for "/"), so that a path cannot read as an
+    // authority. It is a dot segment all the same: drop it, or "/.//b" would
+    // be sent instead of "//b". serialise() adds "/." back where a path
+    // without an authority starts with "//".
+    if (head != nullptr && head->next != nullptr && range(head->text) == ".") head = head->next;
+    for (const UriPathSegmentA* s = head; s != nullptr; s = s->next) {
       if (!first || url.has_authority_ || u.absolutePath) url.path_ += '/';
       url.path_.append(range(s->text));
       first = false;

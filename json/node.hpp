@@ -45,12 +45,14 @@ class Array {
   Array(std::initializer_list<Node> items);
 
   Array& push_back(Node item);
-  std::size_t size() const noexcept { return items_.size(); }
-  bool empty() const noexcept { return items_.empty(); }
-  const Node& operator[](std::size_t i) const { return items_.at(i); }
-  Node& operator[](std::size_t i) { return items_.at(i); }
-  std::vector<Node>::const_iterator begin() const noexcept { return items_.begin(); }
-  std::vector<Node>::const_iterator end() const noexcept { return items_.end(); }
+  // (Defined below, where Node is complete: clang instantiates the
+  // constexpr members of std::vector<Node> at once.)
+  std::size_t size() const noexcept;
+  bool empty() const noexcept;
+  const Node& operator[](std::size_t i) const;
+  Node& operator[](std::size_t i);
+  std::vector<Node>::const_iterator begin() const noexcept;
+  std::vector<Node>::const_iterator end() const noexcept;
 
  private:
   std::vector<Node> items_;
@@ -62,15 +64,22 @@ class Object {
   // Members in this order (a repeated key: the last one wins, in the place
   // of the first).
   Object(std::initializer_list<Field> fields);
+  // Declared here, defined below where Field is complete (clang 14 would
+  // instantiate std::vector<Field>'s members here at once).
+  Object(const Object&);
+  Object(Object&&) noexcept;
+  Object& operator=(const Object&);
+  Object& operator=(Object&&) noexcept;
+  ~Object();
 
   // Sets member `key`: replaces its value if present, else appends it.
   Object& set(std::string_view key, Node value);
   // The member's value, or nullptr.
   const Node* find(std::string_view key) const noexcept;
-  std::size_t size() const noexcept { return fields_.size(); }
-  bool empty() const noexcept { return fields_.empty(); }
-  std::vector<Field>::const_iterator begin() const noexcept { return fields_.begin(); }
-  std::vector<Field>::const_iterator end() const noexcept { return fields_.end(); }
+  std::size_t size() const noexcept;  // defined below, as Array's
+  bool empty() const noexcept;
+  std::vector<Field>::const_iterator begin() const noexcept;
+  std::vector<Field>::const_iterator end() const noexcept;
 
  private:
   std::vector<Field> fields_;
@@ -131,6 +140,22 @@ struct Field {
 };
 
 inline Array::Array(std::initializer_list<Node> items) : items_(items) {}
+inline std::size_t Array::size() const noexcept { return items_.size(); }
+inline bool Array::empty() const noexcept { return items_.empty(); }
+inline const Node& Array::operator[](std::size_t i) const { return items_.at(i); }
+inline Node& Array::operator[](std::size_t i) { return items_.at(i); }
+inline std::vector<Node>::const_iterator Array::begin() const noexcept { return items_.begin(); }
+inline std::vector<Node>::const_iterator Array::end() const noexcept { return items_.end(); }
+
+inline Object::Object(const Object&) = default;
+inline Object::Object(Object&&) noexcept = default;
+inline Object& Object::operator=(const Object&) = default;
+inline Object& Object::operator=(Object&&) noexcept = default;
+inline Object::~Object() = default;
+inline std::size_t Object::size() const noexcept { return fields_.size(); }
+inline bool Object::empty() const noexcept { return fields_.empty(); }
+inline std::vector<Field>::const_iterator Object::begin() const noexcept { return fields_.begin(); }
+inline std::vector<Field>::const_iterator Object::end() const noexcept { return fields_.end(); }
 
 inline Array& Array::push_back(Node item) {
   items_.push_back(std::move(item));

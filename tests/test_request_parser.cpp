@@ -426,3 +426,40 @@ TEST_CASE("each refusal maps to its status") {
   CHECK(aio::http::status_for(RequestErrc::version_not_supported) == 505);
   CHECK(aio::http::status_for(RequestErrc::truncated) == 400);
 }
+
+// Found by fuzz/fuzz_request.cpp: llhttp 8.1 accepts HT and FF (and some
+// other controls) inside the request target; they reached handlers as part
+// of the path.
+TEST_CASE("fuzz regression: a control byte in the request target is 400") {
+  for (std::string wire : {
+           std::string("POST /u\f\f HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n"),
+           std::string("GET /a\tb HTTP/1.1\r\nHost: a\r\n\r\n"),
+           std::string("GET /a\x7f HTTP/1.1\r\nHost: a\r\n\r\n"),
+           std::string("GET /\fa HTTP/1.1\r\nHost: a\r\n\r\n"),
+       }) {
+    expect_refused(wire, 400);
+  }
+  // Bytes above 0x7f are not controls: still accepted as before.
+  Outcome o = parse_all_splits("GET /caf\xc3\xa9 HTTP/1.1\r\nHost: a\r\n\r\n");
+  CHECK(o.state == State::done);
+  CHECK(o.target == "/caf\xc3\xa9");
+}
+
+// Found by fuzz/fuzz_request.cpp: the chunk framing and trailer budget was
+// checked only while the body was still open, so trailers over it that
+// arrived in the same read as the end of the message were accepted, and
+// refused when the client sent them in pieces.
+TEST_CASE("fuzz regression: trailers over the framing budget are refused however they are split") {
+  RequestLimits limits;
+  limits.max_head_bytes = 512;
+  std::string wire = "POST /u HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\nX-T: " +
+                     std::string(1000, 't') + "\r\n\r\n";
+  Outcome o = expect_refused(wire, 400, limits);
+  CHECK(o.error == RequestErrc::bad_request);
+  // Within the budget they are still fine.
+  std::string small = "POST /u HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\nX-T: " +
+                      std::string(100, 't') + "\r\n\r\n";
+  Outcome ok = parse_all_splits(small, true, limits);
+  CHECK(ok.state == State::done);
+  CHECK(ok.body == "hello");
+}

@@ -247,3 +247,34 @@ TEST_CASE("a Content-Length: 0 response completes without waiting for more bytes
   CHECK(p.state() == ResponseParser::State::done);
   CHECK(p.keep_alive());
 }
+
+// Found by fuzz/fuzz_response.cpp: a bad byte in a trailer failed as
+// bad_body (PayloadError) when the trailer arrived in one read, but as
+// malformed_response (ProtocolError, trailers over the limit) when it
+// arrived in pieces: llhttp reports the bad byte only if no span callback
+// ran first. A malformed trailer section is now malformed_response however
+// it is split, like trailers over the limit (HOSTILE.md REQ-LIMIT).
+TEST_CASE("fuzz regression: a malformed trailer is malformed_response however it is split") {
+  std::string wire = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\nX-T: " +
+                     std::string(100, 'v') + "\x01\x15\r\n\r\n";
+  aio::http::ResponseLimits small;
+  small.max_trailer_bytes = 64;
+  for (std::size_t step : {std::size_t{0}, std::size_t{1}, std::size_t{7}, std::size_t{80}}) {
+    for (auto limits : {aio::http::ResponseLimits(), small}) {
+      ResponseParser p(limits);
+      p.reset(false);
+      std::string body, pending;
+      std::size_t offset = 0;
+      while (p.state() != ResponseParser::State::done && p.state() != ResponseParser::State::failed &&
+             offset < wire.size()) {
+        std::size_t n = step == 0 ? wire.size() : std::min(step, wire.size() - offset);
+        pending.append(wire, offset, n);
+        offset += n;
+        pending.erase(0, p.feed(pending, &body));
+        if (!pending.empty() && p.state() == ResponseParser::State::body) pending.erase(0, p.feed(pending, &body));
+      }
+      CHECK_MESSAGE(p.state() == ResponseParser::State::failed, "step ", step);
+      CHECK_MESSAGE(p.error() == Errc::malformed_response, "step ", step);
+    }
+  }
+}

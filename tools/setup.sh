@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(
   # build
   g++ meson ninja-build pkg-config cmake
+  # fuzzing (fuzz/run.sh): clang 14 and its libFuzzer/sanitizer runtimes
+  clang libclang-rt-14-dev
   # libraries
   libuv1-dev node-llhttp libmbedtls-dev libsimdjson-dev zlib1g-dev doctest-dev liburiparser-dev
   # test peers and tools

@@ -5,6 +5,7 @@
 #   tools/test.sh --sanitize   # ASan + UBSan build in build-san/
 #   tools/test.sh --valgrind   # close/cancel/timeout tests under valgrind (build/)
 #   tools/test.sh --tsan       # the threads suite under ThreadSanitizer (build-tsan/)
+#   tools/test.sh --fuzz       # each libFuzzer target for 20 s (build-fuzz/, clang; fuzz/run.sh)
 #
 # Prints one closing line "N passed, N failed" and exits non-zero on failure.
 set -euo pipefail
@@ -35,8 +36,12 @@ case "$mode" in
     # suite); tests/tsan.supp holds the suppressions, with reasons.
     opts=(-Dbuildtype=debug -Db_sanitize=thread)
     ;;
+  --fuzz)
+    # fuzz/run.sh builds and runs the targets itself and prints a line each.
+    exec fuzz/run.sh 20
+    ;;
   *)
-    echo "usage: tools/test.sh [--sanitize|--valgrind|--tsan]" >&2
+    echo "usage: tools/test.sh [--sanitize|--valgrind|--tsan|--fuzz]" >&2
     exit 2
     ;;
 esac
