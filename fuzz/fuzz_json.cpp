@@ -94,12 +94,12 @@ void check_scalar(const json::Value& v) {
 
 // Iterative: a deep document costs no stack here either.
 void walk(const json::Document& doc, std::size_t max_depth) {
-  std::vector<std::pair<json::Value, std::size_t>> todo;
-  todo.emplace_back(doc.root(), 1);
+  std::vector<std::pair<json::Value, std::size_t>> pending;
+  pending.emplace_back(doc.root(), 1);
   std::size_t visited = 0;
-  while (!todo.empty()) {
-    auto [v, depth] = todo.back();
-    todo.pop_back();
+  while (!pending.empty()) {
+    auto [v, depth] = pending.back();
+    pending.pop_back();
     FUZZ_CHECK(depth <= max_depth);
     ++visited;
     if (v.is_array()) {
@@ -107,7 +107,7 @@ void walk(const json::Document& doc, std::size_t max_depth) {
       std::size_t n = 0;
       for (json::Value e : a) {
         if (n == 0) FUZZ_CHECK(a.at(0).to_json() == e.to_json() || visited > 64);
-        todo.emplace_back(e, depth + 1);
+        pending.emplace_back(e, depth + 1);
         ++n;
       }
       FUZZ_CHECK(n == a.size() && n == v.size());
@@ -116,7 +116,7 @@ void walk(const json::Document& doc, std::size_t max_depth) {
       std::size_t n = 0;
       for (json::Member m : o) {
         if (visited <= 64) FUZZ_CHECK(o.find(m.key).has_value());  // find is linear: bound the cost
-        todo.emplace_back(m.value, depth + 1);
+        pending.emplace_back(m.value, depth + 1);
         ++n;
       }
       FUZZ_CHECK(n == o.size() && n == v.size());

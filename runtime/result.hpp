@@ -74,28 +74,56 @@ class ErrorInfo {
   std::error_code code_;
 };
 
-}  // namespace detail
-
-template <class T>
-class Result {
+// The error side that Result<T> and Result<void> share.
+class ResultBase {
  public:
-  Result(T value) : value_(std::move(value)) {}
-  Result(std::exception_ptr error) : error_(std::move(error)) {}
-
   explicit operator bool() const noexcept { return !error_; }
   bool has_value() const noexcept { return !error_; }
 
+  // The error side (empty / null when there is a value).
+  const std::exception_ptr& error() const noexcept { return error_.ptr(); }
+  const std::error_code& code() const noexcept { return error_.code(); }
+  std::string error_message() const { return error_.message(); }
+  template <class E>
+  const E* error_as() const noexcept {
+    return error_.template as<E>();
+  }
+  template <class E>
+  bool error_is() const noexcept {
+    return error_as<E>() != nullptr;
+  }
+  bool cancelled() const noexcept { return error_is<CancelledError>(); }
+  bool timed_out() const noexcept { return error_is<TimeoutError>(); }
+
+ protected:
+  ResultBase() = default;
+  explicit ResultBase(std::exception_ptr error) : error_(std::move(error)) {}
+  void rethrow_if_error() const {
+    if (error_) std::rethrow_exception(error_.ptr());
+  }
+
+  ErrorInfo error_;
+};
+
+}  // namespace detail
+
+template <class T>
+class Result : public detail::ResultBase {
+ public:
+  Result(T value) : value_(std::move(value)) {}
+  Result(std::exception_ptr error) : ResultBase(std::move(error)) {}
+
   // The value; rethrows the error when there is none.
   T& value() & {
-    if (error_) std::rethrow_exception(error_.ptr());
+    rethrow_if_error();
     return *value_;
   }
   const T& value() const& {
-    if (error_) std::rethrow_exception(error_.ptr());
+    rethrow_if_error();
     return *value_;
   }
   T&& value() && {
-    if (error_) std::rethrow_exception(error_.ptr());
+    rethrow_if_error();
     return std::move(*value_);
   }
   T& operator*() & { return value(); }
@@ -114,52 +142,16 @@ class Result {
     return error_ ? static_cast<T>(std::forward<U>(fallback)) : std::move(*value_);
   }
 
-  // The error side (empty / null when there is a value).
-  const std::exception_ptr& error() const noexcept { return error_.ptr(); }
-  const std::error_code& code() const noexcept { return error_.code(); }
-  std::string error_message() const { return error_.message(); }
-  template <class E>
-  const E* error_as() const noexcept {
-    return error_.template as<E>();
-  }
-  template <class E>
-  bool error_is() const noexcept {
-    return error_as<E>() != nullptr;
-  }
-  bool cancelled() const noexcept { return error_is<CancelledError>(); }
-  bool timed_out() const noexcept { return error_is<TimeoutError>(); }
-
  private:
   std::optional<T> value_;
-  detail::ErrorInfo error_;
 };
 
 template <>
-class Result<void> {
+class Result<void> : public detail::ResultBase {
  public:
   Result() = default;
-  Result(std::exception_ptr error) : error_(std::move(error)) {}
-  explicit operator bool() const noexcept { return !error_; }
-  bool has_value() const noexcept { return !error_; }
-  void value() const {
-    if (error_) std::rethrow_exception(error_.ptr());
-  }
-  const std::exception_ptr& error() const noexcept { return error_.ptr(); }
-  const std::error_code& code() const noexcept { return error_.code(); }
-  std::string error_message() const { return error_.message(); }
-  template <class E>
-  const E* error_as() const noexcept {
-    return error_.template as<E>();
-  }
-  template <class E>
-  bool error_is() const noexcept {
-    return error_as<E>() != nullptr;
-  }
-  bool cancelled() const noexcept { return error_is<CancelledError>(); }
-  bool timed_out() const noexcept { return error_is<TimeoutError>(); }
-
- private:
-  detail::ErrorInfo error_;
+  Result(std::exception_ptr error) : ResultBase(std::move(error)) {}
+  void value() const { rethrow_if_error(); }
 };
 
 }  // namespace aio

@@ -235,7 +235,8 @@ TEST_CASE("cancellation storm: random cancellations and timeouts at every phase,
           o.body(std::string(64 * 1024, 'p'));
         }
         if (total) o.timeout(aio::http::Timeout{.total = std::chrono::duration_cast<std::chrono::milliseconds>(*total) + 1ms});
-        aio::http::Response r = co_await s.request(post ? "POST" : "GET", url, std::move(o));
+        std::string method = post ? "POST" : "GET";  // not a ?: inside the co_await (TOOLCHAIN.md §2)
+        aio::http::Response r = co_await s.request(std::move(method), url, std::move(o));
         std::string body = co_await r.read();
         if (r.status() != 200 || body.empty()) throw std::runtime_error("unexpected response");
       };
