@@ -113,6 +113,7 @@ void finish(Request* r, std::exception_ptr error) noexcept {
   aio::detail::ErrorInfo info;
   std::string category, message;
   std::vector<aiocpp_header> headers;
+  std::vector<std::string> header_text;  // NUL-terminated copies: name, value, ...
   aiocpp_response resp{};
   try {
     info = aio::detail::ErrorInfo(error);
@@ -126,10 +127,15 @@ void finish(Request* r, std::exception_ptr error) noexcept {
       resp.error = AIOCPP_OK;
       resp.status = r->status;
       headers.reserve(r->headers.size());
+      header_text.reserve(2 * r->headers.size());
       for (const auto& [name, value] : r->headers) {
+        header_text.emplace_back(name);
+        header_text.emplace_back(value);
+      }
+      for (std::size_t i = 0; i < header_text.size(); i += 2) {
         aiocpp_header h;
-        h.name = name.c_str();
-        h.value = value.c_str();
+        h.name = header_text[i].c_str();
+        h.value = header_text[i + 1].c_str();
         headers.push_back(h);
       }
       resp.headers = headers.data();

@@ -15,10 +15,11 @@ namespace aio::http {
 
 struct Connection {
   Connection(std::unique_ptr<ByteStream> t, const ResponseLimits& limits)
-      : transport(std::move(t)), parser(limits) {}
+      : transport(std::move(t)), parser(limits), peer(transport->peer_address().to_string()) {}
 
   std::unique_ptr<ByteStream> transport;
   ResponseParser parser;
+  std::string peer;  // "127.0.0.1:8080", for messages: read once, not per request
   // Requests completed on it: a connection that served one before is
   // "reused", which decides whether a failure may be retried (HOSTILE.md).
   unsigned requests = 0;

@@ -1,7 +1,19 @@
 // aio::http::Headers: an ordered list of header fields with case-insensitive
 // names. Repeated fields are kept (Set-Cookie, Via, ...) in arrival order.
+//
+// Storage: every name and value is copied back to back into one byte
+// buffer, and the fields are spans into it, so a parsed head costs two
+// buffers however many fields it has. Those buffers are recycled: a Headers
+// that is destroyed gives them to a per-thread free list (bounded; small
+// buffers only) and the next Headers that grows takes them back, so a
+// request loop in its steady state allocates nothing for headers.
+// Iteration yields Field, a pair of string_views valid until the Headers
+// is next modified or destroyed.
 #pragma once
 
+#include <cstdint>
+#include <initializer_list>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,16 +32,53 @@ bool is_token(std::string_view s) noexcept;
 bool is_valid_field_value(std::string_view s) noexcept;
 
 class Headers {
+  struct Entry {  // spans into bytes_
+    std::uint32_t name_at, name_len, value_at, value_len;
+  };
+
  public:
-  using Field = std::pair<std::string, std::string>;
+  using Field = std::pair<std::string_view, std::string_view>;
 
-  Headers() = default;
-  Headers(std::initializer_list<Field> fields) : fields_(fields) {}
+  class const_iterator {
+   public:
+    using iterator_category = std::forward_iterator_tag;
+    using value_type = Field;
+    using difference_type = std::ptrdiff_t;
+    using pointer = void;
+    using reference = Field;
+    const_iterator() noexcept = default;
+    Field operator*() const noexcept { return owner_->field(*at_); }
+    const_iterator& operator++() noexcept {
+      ++at_;
+      return *this;
+    }
+    const_iterator operator++(int) noexcept {
+      const_iterator t = *this;
+      ++at_;
+      return t;
+    }
+    bool operator==(const const_iterator& o) const noexcept { return at_ == o.at_; }
 
-  // Appends a field (kept even when the name repeats).
-  void add(std::string name, std::string value);
+   private:
+    friend class Headers;
+    const_iterator(const Headers* h, const Entry* at) noexcept : owner_(h), at_(at) {}
+    const Headers* owner_ = nullptr;
+    const Entry* at_ = nullptr;
+  };
+
+  Headers() noexcept = default;
+  Headers(std::initializer_list<Field> fields);
+  Headers(const Headers& o);
+  Headers& operator=(const Headers& o);
+  Headers(Headers&& o) noexcept = default;
+  Headers& operator=(Headers&& o) noexcept;
+  ~Headers();
+
+  // Appends a field (kept even when the name repeats). The views may point
+  // into this Headers.
+  void add(std::string_view name, std::string_view value);
   // Replaces every field of that name by one.
-  void set(std::string name, std::string value);
+  void set(std::string_view name, std::string_view value);
   // Removes every field of that name; returns how many.
   std::size_t remove(std::string_view name);
 
@@ -38,17 +87,34 @@ class Headers {
   std::string get_or(std::string_view name, std::string_view fallback) const;
   // Every value of `name`, in order.
   std::vector<std::string_view> get_all(std::string_view name) const;
+  // Calls f(value) for every value of `name`, in order (allocates nothing).
+  template <class F>
+  void for_each(std::string_view name, F&& f) const {
+    for (const Entry& e : entries_)
+      if (iequals(view(e.name_at, e.name_len), name)) f(view(e.value_at, e.value_len));
+  }
   bool contains(std::string_view name) const noexcept { return get(name).has_value(); }
   std::size_t count(std::string_view name) const noexcept;
 
-  std::size_t size() const noexcept { return fields_.size(); }
-  bool empty() const noexcept { return fields_.empty(); }
-  void clear() noexcept { fields_.clear(); }
-  auto begin() const noexcept { return fields_.begin(); }
-  auto end() const noexcept { return fields_.end(); }
+  std::size_t size() const noexcept { return entries_.size(); }
+  bool empty() const noexcept { return entries_.empty(); }
+  // Removes every field; keeps the buffers.
+  void clear() noexcept {
+    entries_.clear();
+    bytes_.clear();
+  }
+  const_iterator begin() const noexcept { return {this, entries_.data()}; }
+  const_iterator end() const noexcept { return {this, entries_.data() + entries_.size()}; }
 
  private:
-  std::vector<Field> fields_;
+  std::string_view view(std::uint32_t at, std::uint32_t len) const noexcept { return {bytes_.data() + at, len}; }
+  Field field(const Entry& e) const noexcept { return {view(e.name_at, e.name_len), view(e.value_at, e.value_len)}; }
+  void recycle() noexcept;
+  void reserve_from_cache();
+  friend struct HeadersRecycler;
+
+  std::string bytes_;
+  std::vector<Entry> entries_;
 };
 
 }  // namespace aio::http

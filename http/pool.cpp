@@ -13,20 +13,20 @@ using Clock = std::chrono::steady_clock;
 // --- Lease ---
 
 Pool::Lease::Lease(Lease&& o) noexcept
-    : pool_(std::exchange(o.pool_, nullptr)), origin_(std::move(o.origin_)), conn_(std::move(o.conn_)) {}
+    : pool_(std::exchange(o.pool_, nullptr)), host_(o.host_), conn_(std::move(o.conn_)) {}
 
 Pool::Lease& Pool::Lease::operator=(Lease&& o) noexcept {
   if (this != &o) {
     release(false);
     pool_ = std::exchange(o.pool_, nullptr);
-    origin_ = std::move(o.origin_);
+    host_ = o.host_;
     conn_ = std::move(o.conn_);
   }
   return *this;
 }
 
 void Pool::Lease::release(bool reusable) noexcept {
-  if (Pool* p = std::exchange(pool_, nullptr)) p->give_back(origin_, std::move(conn_), reusable);
+  if (Pool* p = std::exchange(pool_, nullptr)) p->give_back(*host_, std::move(conn_), reusable);
 }
 
 // --- Pool ---
@@ -67,14 +67,13 @@ bool Pool::evict_oldest_idle() noexcept {
   return true;
 }
 
-bool Pool::try_take(const std::string& origin, Lease& out) {
-  Host& h = hosts_[origin];
+bool Pool::try_take(Host& h, Lease& out) {
   auto expiry = Clock::now() - options_.keepalive_timeout;
   while (!h.idle.empty()) {
     std::unique_ptr<Connection> c = std::move(h.idle.back());
     h.idle.pop_back();
     if (c->transport->idle_healthy() && c->idle_since > expiry) {
-      out = Lease(this, origin, std::move(c));
+      out = Lease(this, &h, std::move(c));
       return true;
     }
     close_connection(h, std::move(c));  // stale, closed by the server, or sent junk
@@ -83,12 +82,11 @@ bool Pool::try_take(const std::string& origin, Lease& out) {
   if (options_.limit != 0 && open_ >= options_.limit && !evict_oldest_idle()) return false;
   ++h.open;
   ++open_;
-  out = Lease(this, origin, nullptr);
+  out = Lease(this, &h, nullptr);
   return true;
 }
 
-void Pool::give_back(const std::string& origin, std::unique_ptr<Connection> c, bool reusable) noexcept {
-  Host& h = hosts_[origin];
+void Pool::give_back(Host& h, std::unique_ptr<Connection> c, bool reusable) noexcept {
   if (reusable && c && !closed_ && c->transport->is_open() && c->transport->idle_healthy()) {
     c->idle_since = Clock::now();
     h.idle.push_back(std::move(c));
@@ -107,7 +105,7 @@ void Pool::dispatch() noexcept {
   while (!waiters_.empty() && !stuck()) {
     // The scan stops at the first waiter served (a full walk per released
     // connection made 10,000 queued requests quadratic).
-    Waiter* served = waiters_.find([&](Waiter* w) { return !stuck() && try_take(w->origin_, w->lease_); });
+    Waiter* served = waiters_.find([&](Waiter* w) { return !stuck() && try_take(w->host_, w->lease_); });
     if (served == nullptr) return;
     waiters_.unlink(served);
     --waiters_count_;

@@ -37,6 +37,7 @@ namespace aio::http {
 
 class Pool {
   class Waiter;
+  struct Host;
 
  public:
   struct Options {
@@ -56,7 +57,6 @@ class Pool {
     // The connection, or nullptr when the slot is for a new one.
     Connection* connection() const noexcept { return conn_.get(); }
     void set_connection(std::unique_ptr<Connection> c) noexcept { conn_ = std::move(c); }
-    const std::string& origin() const noexcept { return origin_; }
 
     // Gives the slot back: keeps the connection as idle when `reusable`
     // (and the pool is open), otherwise closes it.
@@ -64,10 +64,10 @@ class Pool {
 
    private:
     friend class Pool;
-    Lease(Pool* p, std::string origin, std::unique_ptr<Connection> c) noexcept
-        : pool_(p), origin_(std::move(origin)), conn_(std::move(c)) {}
+    Lease(Pool* p, Host* host, std::unique_ptr<Connection> c) noexcept
+        : pool_(p), host_(host), conn_(std::move(c)) {}
     Pool* pool_ = nullptr;
-    std::string origin_;
+    Host* host_ = nullptr;
     std::unique_ptr<Connection> conn_;
   };
 
@@ -78,7 +78,8 @@ class Pool {
 
   // co_await pool.acquire(origin) -> Lease. Throws ClientError
   // (Errc::session_closed) once the pool is closed.
-  [[nodiscard]] Waiter acquire(std::string origin);
+  // The origin is looked up (and its entry made) here, not copied.
+  [[nodiscard]] Waiter acquire(const std::string& origin);
 
   // Closes idle connections, fails waiters, and closes every connection
   // released from now on.
@@ -90,6 +91,7 @@ class Pool {
   std::size_t waiting() const noexcept { return waiters_count_; }
 
  private:
+  // One per origin, never removed: leases and waiters point at it.
   struct Host {
     std::size_t open = 0;
     std::vector<std::unique_ptr<Connection>> idle;  // back = most recently used
@@ -97,8 +99,8 @@ class Pool {
 
   class Waiter final : public aio::detail::Suspension, public aio::detail::WaiterNode {
    public:
-    Waiter(Pool& p, std::string origin) noexcept : pool_(p), origin_(std::move(origin)) {}
-    bool await_ready() { return pool_.closed_ || pool_.try_take(origin_, lease_); }
+    Waiter(Pool& p, Host& host) noexcept : pool_(p), host_(host) {}
+    bool await_ready() { return pool_.closed_ || pool_.try_take(host_, lease_); }
     template <class P>
     bool await_suspend(std::coroutine_handle<P> h) {
       if (!begin(h)) return false;
@@ -116,15 +118,15 @@ class Pool {
       return true;
     }
     Pool& pool_;
-    std::string origin_;
+    Host& host_;
     Lease lease_;
   };
 
-  bool try_take(const std::string& origin, Lease& out);
+  bool try_take(Host& h, Lease& out);
   bool per_host_ok(const Host& h) const noexcept;
   bool evict_oldest_idle() noexcept;
   void close_connection(Host& h, std::unique_ptr<Connection> c) noexcept;
-  void give_back(const std::string& origin, std::unique_ptr<Connection> c, bool reusable) noexcept;
+  void give_back(Host& h, std::unique_ptr<Connection> c, bool reusable) noexcept;
   void dispatch() noexcept;
   void arm_sweeper() noexcept;
   static void on_sweep(void* self) noexcept;
@@ -138,6 +140,10 @@ class Pool {
   bool closed_ = false;
 };
 
-inline Pool::Waiter Pool::acquire(std::string origin) { return Waiter(*this, std::move(origin)); }
+inline Pool::Waiter Pool::acquire(const std::string& origin) {
+  auto it = hosts_.find(origin);
+  if (it == hosts_.end()) it = hosts_.emplace(origin, Host{}).first;
+  return Waiter(*this, it->second);
+}
 
 }  // namespace aio::http

@@ -223,9 +223,7 @@ int RequestParser::end_field() noexcept {
   if (headers_.size() >= limits_.max_header_count)
     return fail(RequestErrc::too_many_headers, "more header fields than the limit");
   // llhttp drops leading whitespace but keeps trailing whitespace.
-  std::string_view v = trim(value_);
-  if (v.size() != value_.size()) value_ = std::string(v);
-  headers_.add(std::move(field_), std::move(value_));
+  headers_.add(field_, trim(value_));
   field_.clear();
   value_.clear();
   return 0;

@@ -20,8 +20,8 @@ void validate_request(std::string_view method, const Headers& headers, BodyFrami
                       std::uint64_t content_length) {
   if (!is_token(method)) invalid("invalid HTTP method '" + std::string(method) + "'");
   for (const auto& [name, value] : headers) {
-    if (!is_token(name)) invalid("invalid header name '" + name + "'");
-    if (!is_valid_field_value(value)) invalid("invalid character in the value of header '" + name + "'");
+    if (!is_token(name)) invalid("invalid header name '" + std::string(name) + "'");
+    if (!is_valid_field_value(value)) invalid("invalid character in the value of header '" + std::string(name) + "'");
   }
   auto lengths = headers.get_all("Content-Length");
   bool has_te = headers.contains("Transfer-Encoding");

@@ -46,7 +46,7 @@ std::string latin1_to_utf8(const std::string& in) {
 
 void Response::raise_for_status() const {
   if (status_ < 400) return;
-  std::string context = body_ ? body_->context : method_ + " " + url_.redacted();
+  std::string context = body_ ? body_->context.str() : method_ + " " + url_.redacted();
   throw ResponseError(status_, context + ": " + std::to_string(status_) + " " + reason_);
 }
 
@@ -134,6 +134,8 @@ Task<std::string_view> Response::read_chunk() {
       if (got.empty()) c.parser.finish();
     } else {
       b.raw.clear();
+      // At most buf.size() body bytes: one reservation, not a growth copy per append.
+      if (b.raw.capacity() < buf.size()) b.raw.reserve(buf.size());
       std::size_t n = c.parser.feed(std::string_view(buf.data(), buf.size()), &b.raw);
       c.transport->consume(n);
       if (b.decoder) {

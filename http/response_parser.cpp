@@ -181,23 +181,23 @@ int ResponseParser::end_field() noexcept {
   if (in_trailers_) return 0;
   // llhttp 8.1 lets "Name : value" through with the space in the name.
   if (!is_token(field_)) return fail(Errc::malformed_response, "invalid header field name");
-  for (unsigned char c : value_)
-    if ((c < 0x20 && c != '\t') || c == 0x7f) return fail(Errc::malformed_response, "control byte in a header value");
+  if (!is_valid_field_value(value_)) return fail(Errc::malformed_response, "control byte in a header value");
   if (headers_.size() >= limits_.max_header_count)
     return fail(Errc::malformed_response, "more header fields than the limit");
   // llhttp keeps obs-fold and trailing whitespace out of the value already.
-  headers_.add(std::move(field_), std::move(value_));
+  headers_.add(field_, value_);  // copied: field_ and value_ keep their buffers
   field_.clear();
   value_.clear();
   return 0;
 }
 
 int ResponseParser::validate_framing() noexcept {
-  auto lengths = headers_.get_all("Content-Length");
-  auto te = headers_.get_all("Transfer-Encoding");
-  if (lengths.size() > 1) return fail(Errc::malformed_response, "several Content-Length fields");
-  if (!lengths.empty()) {
-    std::string_view v = lengths.front();
+  std::size_t lengths = headers_.count("Content-Length");
+  std::optional<std::string_view> te;  // the last Transfer-Encoding field
+  headers_.for_each("Transfer-Encoding", [&](std::string_view v) { te = v; });
+  if (lengths > 1) return fail(Errc::malformed_response, "several Content-Length fields");
+  if (lengths == 1) {
+    std::string_view v = *headers_.get("Content-Length");
     std::uint64_t n = 0;
     auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
     if (v.empty() || ec != std::errc() || end != v.data() + v.size() || v.front() == '+' ||
@@ -205,9 +205,9 @@ int ResponseParser::validate_framing() noexcept {
       return fail(Errc::malformed_response, "invalid Content-Length");
     content_length_ = static_cast<std::int64_t>(n);
   }
-  if (!te.empty() && !lengths.empty())
+  if (te && lengths != 0)
     return fail(Errc::malformed_response, "both Transfer-Encoding and Content-Length");
-  if (!te.empty() && !chunked_last(te.back())) {
+  if (te && !chunked_last(*te)) {
     // Not chunked: the body runs to the end of the connection.
     close_delimited_ = true;
     keep_alive_ = false;

@@ -9,6 +9,7 @@
 #include "../tls/config.hpp"
 #include "../tls/error.hpp"
 #include "../tls/stream.hpp"
+#include "../runtime/detail/buffer_cache.hpp"
 #include "detail/body_state.hpp"
 #include "detail/timed.hpp"
 #include "request_writer.hpp"
@@ -27,7 +28,7 @@ struct Session::Prepared {
   Timeout timeout;
   Clock::time_point deadline = Clock::time_point::max();
   Millis total{0};
-  std::string context;  // "GET http://...": names the request in errors
+  detail::RequestName context;  // "GET http://...": names the request in errors
   bool follow = true;
   int max_redirects = 10;
   bool raise = false;
@@ -56,11 +57,13 @@ std::string basic_auth(const std::string& user, const std::string& password) {
   return "Basic " + out;
 }
 
-Task<Pool::Lease> wait_for_slot(Pool& pool, std::string origin) { co_return co_await pool.acquire(std::move(origin)); }
+// `origin` lives in the request's Target, which outlives this task.
+Task<Pool::Lease> wait_for_slot(Pool& pool, const std::string& origin) { co_return co_await pool.acquire(origin); }
 
 Task<TcpStream> tcp_connect(Address a) { co_return co_await TcpStream::connect(a); }
 
-[[noreturn]] void throw_parse_failure(const ResponseParser& p, const std::string& context, const std::string& peer) {
+[[noreturn]] void throw_parse_failure(const ResponseParser& p, const detail::RequestName& context,
+                                      const std::string& peer) {
   std::string what = context + ": " + p.error_detail() + " (" + peer + ")";
   switch (p.error()) {
     case Errc::empty_reply:
@@ -105,6 +108,28 @@ Session::Session(SessionOptions options)
 
 Session::~Session() { pool_.close(); }
 
+Session::HeadBuffer::HeadBuffer() noexcept : text(aio::detail::take_buffer()) {}
+Session::HeadBuffer::~HeadBuffer() { aio::detail::give_buffer(text); }
+
+std::shared_ptr<const detail::Target> Session::target_for(
+    const UrlInput& in, const std::vector<std::pair<std::string, std::string>>& params) {
+  const std::string* text = std::get_if<std::string>(&in);
+  auto parse = [&] {
+    if (!text) return std::get<Url>(in);
+    return base_url_ ? base_url_->resolve(*text) : Url::parse(*text);
+  };
+  if (!params.empty()) return std::make_shared<const detail::Target>(parse().with_query_params(params));
+  for (const auto& [key, target] : targets_) {
+    if (!target) continue;
+    if (text ? key == *text : (key.empty() && target->url == std::get<Url>(in))) return target;
+  }
+  auto made = std::make_shared<const detail::Target>(parse());
+  auto& slot = targets_[next_target_++ % targets_.size()];
+  slot.first = text ? *text : std::string();  // "": keyed by the Url itself
+  slot.second = made;
+  return made;
+}
+
 Task<void> Session::close() {
   pool_.close();
   co_return;
@@ -119,6 +144,7 @@ Task<Response> Session::head(std::string url, RequestOptions o) { return request
 Task<Response> Session::options(std::string url, RequestOptions o) { return request("OPTIONS", std::move(url), std::move(o)); }
 
 Headers Session::headers_for(const Prepared& req, const Url& url, bool with_body) const {
+  // Copies reuse recycled buffers (headers.hpp): no allocation in a steady loop.
   Headers h = req.headers;
   if (!h.contains("User-Agent")) h.add("User-Agent", "aiocpp/0.1");
   if (!h.contains("Accept")) h.add("Accept", "*/*");
@@ -136,17 +162,19 @@ Headers Session::headers_for(const Prepared& req, const Url& url, bool with_body
   return h;
 }
 
-Task<Response> Session::request(std::string method, std::string url_text, RequestOptions opts) {
+Task<Response> Session::perform(std::string method, UrlInput url_in, RequestOptions opts) {
   std::transform(method.begin(), method.end(), method.begin(),
                  [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  if (pool_.closed())
-    throw ClientError(make_error_code(Errc::session_closed), method + " " + url_text + ": the session is closed");
+  if (pool_.closed()) {
+    const auto* text = std::get_if<std::string>(&url_in);
+    throw ClientError(make_error_code(Errc::session_closed),
+                      method + " " + (text ? *text : std::get<Url>(url_in).redacted()) + ": the session is closed");
+  }
 
-  Url url = base_url_ ? base_url_->resolve(url_text) : Url::parse(url_text);
-  if (!opts.params_.empty()) url = url.with_query_params(opts.params_);
-  if (!url.is_http())
+  std::shared_ptr<const detail::Target> target = target_for(url_in, opts.params_);
+  if (!target->url.is_http())
     throw InvalidUrl(make_error_code(Errc::invalid_url),
-                     method + " " + url.redacted() + ": unsupported scheme '" + url.scheme() + "'");
+                     method + " " + target->redacted + ": unsupported scheme '" + target->url.scheme() + "'");
 
   Prepared req;
   req.headers = options_.headers;
@@ -172,14 +200,15 @@ Task<Response> Session::request(std::string method, std::string url_text, Reques
     refused = e.what();
   }
   if (!refused.empty())
-    throw ClientError(make_error_code(Errc::invalid_argument), method + " " + url.redacted() + ": " + refused);
+    throw ClientError(make_error_code(Errc::invalid_argument), method + " " + target->redacted + ": " + refused);
 
   std::vector<Response> history;
   for (int redirects = 0;;) {
-    req.context = method + " " + url.redacted();
-    Response resp = co_await send(req, url, method, with_body);
-    for (std::string_view sc : resp.headers().get_all("Set-Cookie"))
-      jar_.store(url.host(), url.path(), url.is_https(), sc);
+    const Url& url = target->url;
+    req.context.method = method;
+    req.context.target = target;
+    Response resp = co_await send(req, *target, method, with_body);
+    resp.headers().for_each("Set-Cookie", [&](std::string_view sc) { jar_.store(url.host(), url.path(), url.is_https(), sc); });
 
     auto location = resp.headers().get("Location");
     if (!req.follow || !is_redirect(resp.status()) || !location) {
@@ -218,13 +247,13 @@ Task<Response> Session::request(std::string method, std::string url_text, Reques
     }
     co_await resp.discard(kRedirectDrainLimit);
     history.push_back(std::move(resp));
-    url = std::move(next);
+    target = std::make_shared<const detail::Target>(std::move(next));
   }
 }
 
 Task<std::unique_ptr<ByteStream>> Session::open_transport(const Prepared& req, const Url& url,
                                                          std::optional<Clock::time_point> connect_deadline) {
-  std::string host_port = url.host_header();
+  std::string host_port = url.host_header();  // a new connection: not the hot path
   std::vector<Address> addresses;
   std::string resolve_error;
   try {
@@ -294,15 +323,18 @@ Task<std::unique_ptr<ByteStream>> Session::start_tls(
   throw TlsError(make_error_code(Errc::tls_failed), what);
 }
 
-Task<Pool::Lease> Session::connect(const Prepared& req, const Url& url) {
+Task<Pool::Lease> Session::connect(const Prepared& req, const detail::Target& target) {
+  const Url& url = target.url;
   std::optional<Clock::time_point> connect_deadline;
   if (req.timeout.connect) connect_deadline = Clock::now() + *req.timeout.connect;
   // Connections opened without verification are never lent to a request
   // that verifies.
-  std::string origin = req.verify ? url.origin() : url.origin() + " (unverified)";
+  std::string unverified;
+  if (!req.verify) unverified = target.origin + " (unverified)";
+  const std::string& origin = req.verify ? target.origin : unverified;
   Pool::Lease lease = co_await detail::timed(wait_for_slot(pool_, origin), req.deadline, left_until(connect_deadline),
                                              Phase{Errc::connect_timeout, "waiting for a connection to"}, req.total,
-                                             req.context, url.host_header());
+                                             req.context, target.host_header);
   if (lease.connection() == nullptr) {
     std::unique_ptr<ByteStream> t = co_await open_transport(req, url, connect_deadline);
     lease.set_connection(std::make_unique<Connection>(std::move(t), options_.limits));
@@ -368,18 +400,21 @@ Task<void> Session::read_head(const Prepared& req, Connection& c, const std::str
   }
 }
 
-Task<Response> Session::send(const Prepared& req, const Url& url, std::string method, bool with_body) {
+Task<Response> Session::send(const Prepared& req, const detail::Target& target, std::string method,
+                             bool with_body) {
+  const Url& url = target.url;
   Headers headers = headers_for(req, url, with_body);
-  std::string head;
-  write_request_head(head, method, url.target(), url.host_header(), headers, framing_of(req, with_body),
+  HeadBuffer buffer;
+  std::string& head = buffer.text;
+  write_request_head(head, method, target.request_target, target.host_header, headers, framing_of(req, with_body),
                      body_size(req));
   bool may_retry = idempotent(method) && (!req.source || req.source->replayable());
 
   for (int attempt = 0;; ++attempt) {
-    Pool::Lease lease = co_await connect(req, url);
+    Pool::Lease lease = co_await connect(req, target);
     Connection& c = *lease.connection();
     bool reused = c.requests > 0;
-    std::string peer = c.transport->peer_address().to_string();
+    const std::string peer = c.peer;
     c.parser.reset(method == "HEAD");
 
     std::exception_ptr failure;
@@ -421,10 +456,11 @@ Task<Response> Session::send(const Prepared& req, const Url& url, std::string me
     body->total = req.total;
     body->max_body = options_.max_body_size;
     body->context = req.context;
-    body->peer = std::move(peer);
+    body->peer = peer;
     if (options_.auto_decompress)
-      for (std::string_view coding : resp.headers_.get_all("Content-Encoding"))
+      resp.headers_.for_each("Content-Encoding", [&](std::string_view coding) {
         body->encoding.append(body->encoding.empty() ? "" : ", ").append(coding);
+      });
     body->lease = std::move(lease);
     resp.body_ = std::move(body);
     if (c.parser.state() == ResponseParser::State::done) resp.finish_body();

@@ -39,16 +39,19 @@
 // destroying it to close the pooled connections.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <memory>
 #include <string>
 #include <type_traits>
+#include <variant>
 
 #include "../runtime/as_result.hpp"
 #include "../runtime/task.hpp"
 #include "../tls/session_cache.hpp"
 #include "request_writer.hpp"
 #include "cookie_jar.hpp"
+#include "detail/target.hpp"
 #include "dns_cache.hpp"
 #include "options.hpp"
 #include "pool.hpp"
@@ -64,8 +67,21 @@ class Session {
   Session& operator=(const Session&) = delete;
   ~Session();
 
-  Task<Response> request(std::string method, std::string url, RequestOptions options = RequestOptions());
+  Task<Response> request(std::string method, std::string url, RequestOptions options = RequestOptions()) {
+    return perform(std::move(method), std::move(url), std::move(options));
+  }
   Task<Response> get(std::string url, RequestOptions options = RequestOptions());
+
+  // The same with a Url parsed beforehand (aiohttp takes a yarl.URL too): a
+  // request loop over one Url copies no string (short URL parts are kept
+  // inline) and parses nothing. A relative Url is not resolved against
+  // base_url: parse an absolute one.
+  Task<Response> request(std::string method, Url url, RequestOptions options = RequestOptions()) {
+    return perform(std::move(method), std::move(url), std::move(options));
+  }
+  Task<Response> get(Url url, RequestOptions options = RequestOptions()) {
+    return perform("GET", std::move(url), std::move(options));
+  }
   Task<Response> post(std::string url, RequestOptions options = RequestOptions());
   Task<Response> put(std::string url, RequestOptions options = RequestOptions());
   Task<Response> patch(std::string url, RequestOptions options = RequestOptions());
@@ -163,10 +179,12 @@ class Session {
 
  private:
   struct Prepared;
+  using UrlInput = std::variant<std::string, Url>;
+  Task<Response> perform(std::string method, UrlInput url, RequestOptions options);
   // Member coroutines below take the request by reference: it lives in the
   // frame of request(), which awaits them.
-  Task<Response> send(const Prepared& req, const Url& url, std::string method, bool with_body);
-  Task<Pool::Lease> connect(const Prepared& req, const Url& url);
+  Task<Response> send(const Prepared& req, const detail::Target& target, std::string method, bool with_body);
+  Task<Pool::Lease> connect(const Prepared& req, const detail::Target& target);
   Task<std::unique_ptr<ByteStream>> open_transport(const Prepared& req, const Url& url,
                                                   std::optional<std::chrono::steady_clock::time_point> connect_deadline);
   // https://: the TLS handshake over a connected TCP stream, under its own
@@ -180,12 +198,28 @@ class Session {
   Headers headers_for(const Prepared& req, const Url& url, bool with_body) const;
   static BodyFraming framing_of(const Prepared& req, bool with_body);
   static std::uint64_t body_size(const Prepared& req);
+  // The Target for a URL text (resolved against base_url), from the cache
+  // of the last few when `params` is empty. Throws InvalidUrl.
+  std::shared_ptr<const detail::Target> target_for(const UrlInput& url,
+                                                   const std::vector<std::pair<std::string, std::string>>& params);
+
+  // A request head's buffer, from the per-thread buffer cache and back
+  // (runtime/detail/buffer_cache.hpp): no allocation once warm.
+  struct HeadBuffer {
+    HeadBuffer() noexcept;
+    ~HeadBuffer();
+    HeadBuffer(const HeadBuffer&) = delete;
+    HeadBuffer& operator=(const HeadBuffer&) = delete;
+    std::string text;
+  };
 
   SessionOptions options_;
   std::optional<Url> base_url_;
   Pool pool_;
   CookieJar jar_;
   DnsCache dns_;
+  std::array<std::pair<std::string, std::shared_ptr<const detail::Target>>, 8> targets_;
+  std::size_t next_target_ = 0;
   // TLS: an mbedTLS config per verification mode ([1]: verified), made at
   // the first https:// request that needs it, and the sessions to resume
   // per origin — kept apart, so that a session made without verification is

@@ -1,5 +1,9 @@
 #include <aio/http/headers.hpp>
 
+#include <string>
+#include <utility>
+#include <vector>
+
 #include <doctest/doctest.h>
 
 using aio::http::Headers;
@@ -34,4 +38,55 @@ TEST_CASE("tokens and field values are validated") {
   CHECK_FALSE(aio::http::is_token(""));
   CHECK(aio::http::is_valid_field_value("a\tb c"));
   CHECK_FALSE(aio::http::is_valid_field_value("a\r\nb"));
+}
+
+TEST_CASE("fields are spans into one buffer: values that point into the same Headers are safe") {
+  Headers h;
+  h.add("Accept", "text/html");
+  // Views into h itself, which the appends below may move.
+  for (int i = 0; i < 200; ++i) h.add("X-Copy", *h.get("Accept"));
+  CHECK(h.count("x-copy") == 200);
+  for (std::string_view v : h.get_all("X-Copy")) CHECK(v == "text/html");
+  h.set("Accept", *h.get("accept"));  // set() from its own old value
+  CHECK(h.get("Accept") == "text/html");
+  h.add((*h.begin()).second, (*h.begin()).first);  // name and value swapped, both from h
+  CHECK(h.get("text/html") == "X-Copy");
+}
+
+TEST_CASE("copies, moves, clear and iteration keep every field in order") {
+  Headers h{{"A", "1"}, {"B", std::string(100, 'b')}, {"A", "3"}};
+  Headers copy = h;
+  Headers moved = std::move(h);
+  CHECK(h.empty());  // NOLINT(bugprone-use-after-move): moved-from is empty
+  std::vector<std::pair<std::string, std::string>> seen;
+  for (const auto& [name, value] : moved) seen.emplace_back(name, value);
+  REQUIRE(seen.size() == 3);
+  CHECK(seen[1].second == std::string(100, 'b'));
+  CHECK(seen[2] == std::pair<std::string, std::string>("A", "3"));
+  copy.remove("A");
+  CHECK(copy.size() == 1);
+  CHECK(moved.count("A") == 2);  // the copy is independent
+  copy = moved;
+  CHECK(copy.size() == 3);
+  copy.clear();
+  CHECK(copy.empty());
+  copy.add("C", "4");
+  CHECK(copy.get("c") == "4");
+  std::size_t n = 0;
+  moved.for_each("a", [&](std::string_view v) { n += v.size(); });
+  CHECK(n == 2);
+}
+
+TEST_CASE("recycled buffers never carry fields from one Headers to the next") {
+  for (int round = 0; round < 100; ++round) {
+    Headers a;
+    for (int i = 0; i < 20; ++i) a.add("Name-" + std::to_string(i), std::string(40, static_cast<char>('a' + round % 26)));
+    Headers b;  // takes a buffer that an earlier round's Headers gave back
+    CHECK(b.empty());
+    b.add("Only", "one");
+    CHECK(b.size() == 1);
+    CHECK(b.get("Only") == "one");
+    CHECK_FALSE(b.get("Name-0"));
+    CHECK(a.get("Name-19") == std::string(40, static_cast<char>('a' + round % 26)));
+  }
 }

@@ -7,11 +7,23 @@
 
 #include "../content_decoder.hpp"
 #include "../pool.hpp"
+#include "../../runtime/detail/buffer_cache.hpp"
+#include "../../runtime/detail/frame_alloc.hpp"
 #include "timed.hpp"
 
 namespace aio::http::detail {
 
-struct BodyState {
+// Recycled like coroutine frames (FrameAllocated): one is made per response.
+// Its byte buffers come from and go back to the per-thread buffer cache.
+struct BodyState : aio::detail::FrameAllocated {
+  BodyState() noexcept : raw(aio::detail::take_buffer()), chunk(aio::detail::take_buffer()) {}
+  ~BodyState() {
+    aio::detail::give_buffer(raw);
+    aio::detail::give_buffer(chunk);
+  }
+  BodyState(const BodyState&) = delete;
+  BodyState& operator=(const BodyState&) = delete;
+
   Pool::Lease lease;
   std::string raw;      // body bytes with transfer framing removed
   std::string chunk;    // decoded bytes last handed to the caller
@@ -21,7 +33,7 @@ struct BodyState {
   std::optional<Millis> sock_read;
   Millis total{0};
   std::size_t max_body = 0;
-  std::string context;  // "GET http://host/path", for messages
+  RequestName context;  // "GET http://host/path", for messages
   std::string peer;     // "127.0.0.1:8080"
   bool done = false;
 };

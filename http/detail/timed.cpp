@@ -2,7 +2,7 @@
 
 namespace aio::http::detail {
 
-void throw_timeout(const std::string& context, Errc code, Millis limit, const char* doing,
+void throw_timeout(const RequestName& context, Errc code, Millis limit, const char* doing,
                    const std::string& peer) {
   char secs[32];
   std::snprintf(secs, sizeof secs, "%.1f", static_cast<double>(limit.count()) / 1000.0);

@@ -11,6 +11,7 @@
 
 #include "../../runtime/timeout.hpp"
 #include "../error.hpp"
+#include "target.hpp"
 
 namespace aio::http::detail {
 
@@ -23,7 +24,7 @@ struct Phase {
   const char* doing;  // "reading the response from"
 };
 
-[[noreturn]] void throw_timeout(const std::string& context, Errc code, Millis limit, const char* doing,
+[[noreturn]] void throw_timeout(const RequestName& context, Errc code, Millis limit, const char* doing,
                                 const std::string& peer);
 
 // The limit in force now: the smaller of the phase limit and the time left
@@ -37,7 +38,7 @@ Limit limit_now(Clock::time_point deadline, std::optional<Millis> phase_limit) n
 // `context`, `peer` must outlive the task (they live in the caller's frame).
 template <class T>
 Task<T> timed(Task<T> op, Clock::time_point deadline, std::optional<Millis> phase_limit, Phase phase,
-              Millis total, const std::string& context, const std::string& peer) {
+              Millis total, const RequestName& context, const std::string& peer) {
   Limit l = limit_now(deadline, phase_limit);
   if (!l.ms) co_return co_await std::move(op);
   if (l.ms->count() <= 0) {
@@ -55,7 +56,7 @@ Task<T> timed(Task<T> op, Clock::time_point deadline, std::optional<Millis> phas
     if (l.total_binds) throw_timeout(context, Errc::total_timeout, total, phase.doing, peer);
     throw_timeout(context, phase.code, *phase_limit, phase.doing, peer);
   }
-  throw aio::http::TimeoutError(make_error_code(Errc::total_timeout), context);  // unreachable
+  throw aio::http::TimeoutError(make_error_code(Errc::total_timeout), context.str());  // unreachable
 }
 
 }  // namespace aio::http::detail

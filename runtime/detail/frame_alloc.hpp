@@ -3,7 +3,7 @@
 // Task frames are allocated and freed at a high rate (one per call of a
 // coroutine). FrameAllocated gives a promise type a class-level operator
 // new/delete that keeps freed frames in per-thread free lists by size class
-// (16-byte steps up to 2 KiB) and hands them out again, so the steady state
+// (16-byte steps up to 4 KiB) and hands them out again, so the steady state
 // allocates nothing. Larger frames go to the global allocator. A frame freed
 // on another thread than the one that made it joins that thread's lists.
 // Under AddressSanitizer recycling is off, so that a use after free is
@@ -27,7 +27,7 @@ namespace aio::detail {
 
 struct FrameCache {
   static constexpr std::size_t kStep = 16;
-  static constexpr std::size_t kClasses = 128;        // up to 2 KiB
+  static constexpr std::size_t kClasses = 256;        // up to 4 KiB
   static constexpr std::uint32_t kMaxPerClass = 4096;  // bounds what an idle thread keeps
   void* head[kClasses];
   std::uint32_t count[kClasses];

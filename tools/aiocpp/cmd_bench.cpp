@@ -74,7 +74,7 @@ bool take_one(Shared& sh) {
   return Clock::now() < sh.deadline;
 }
 
-aio::Task<void> connection_loop(aio::http::Session& s, Shared& sh, ThreadResult& r, std::string url) {
+aio::Task<void> connection_loop(aio::http::Session& s, Shared& sh, ThreadResult& r, aio::http::Url url) {
   while (take_one(sh)) {
     auto t0 = Clock::now();
     std::exception_ptr err;
@@ -121,7 +121,8 @@ aio::Task<void> run_thread(aio::http::SessionOptions options, std::size_t conns,
   options.limit = conns;
   aio::http::Session s(options);
   std::vector<aio::Task<void>> loops;
-  for (std::size_t i = 0; i < conns; ++i) loops.push_back(connection_loop(s, sh, r, url));
+  aio::http::Url parsed = aio::http::Url::parse(url);  // once: each request then copies no string
+  for (std::size_t i = 0; i < conns; ++i) loops.push_back(connection_loop(s, sh, r, parsed));
   co_await aio::gather(std::move(loops));
   sh.threads_running.fetch_sub(1);
   co_await s.close();

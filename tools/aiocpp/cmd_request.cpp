@@ -51,7 +51,9 @@ struct RequestConfig {
 
 void print_head(std::FILE* out, const aio::http::Response& r, const char* prefix) {
   std::fprintf(out, "%sHTTP/1.%d %d %s\r\n", prefix, r.version_minor(), r.status(), r.reason().c_str());
-  for (const auto& [name, value] : r.headers()) std::fprintf(out, "%s%s: %s\r\n", prefix, name.c_str(), value.c_str());
+  for (const auto& [name, value] : r.headers()) 
+    std::fprintf(out, "%s%.*s: %.*s\r\n", prefix, static_cast<int>(name.size()), name.data(),
+                 static_cast<int>(value.size()), value.data());
   std::fprintf(out, "%s\r\n", prefix);
 }
 
@@ -78,7 +80,7 @@ aio::Task<int> run_request(RequestConfig c) {
     aio::http::RequestOptions opts;
     aio::http::Headers extra;
     std::string sent_body = c.body.apply(opts, extra);
-    for (const auto& [name, value] : extra) opts.header(name, value);
+    for (const auto& [name, value] : extra) opts.header(std::string(name), std::string(value));
     aio::http::Response r = co_await session.request(c.method, c.url, std::move(opts));
     if (c.verbose) {
       for (const auto& h : r.history()) {

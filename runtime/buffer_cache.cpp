@@ -1,0 +1,53 @@
+#include "detail/buffer_cache.hpp"
+
+#include <cstddef>
+
+namespace aio::detail {
+
+namespace {
+
+constexpr std::size_t kKeep = 512;               // buffers
+constexpr std::size_t kKeepBytes = 256 * 1024;    // the largest kept (a transport's read buffer)
+constexpr std::size_t kKeepTotal = 16 << 20;      // what one thread keeps at most
+
+struct BufferCache {
+  std::string items[kKeep];
+  std::size_t n = 0;
+  std::size_t bytes = 0;
+  ~BufferCache();
+};
+
+// Trivially destructible, so that a buffer given back after the thread's
+// cache was destroyed (by a static object, at exit) sees that it is gone.
+thread_local bool cache_gone = false;
+thread_local BufferCache cache;
+
+BufferCache::~BufferCache() { cache_gone = true; }
+
+}  // namespace
+
+std::string take_buffer() noexcept {
+  std::string s;
+  if (!cache_gone && cache.n > 0) {
+    s.swap(cache.items[--cache.n]);
+    cache.bytes -= s.capacity();
+  }
+  return s;
+}
+
+void give_buffer(std::string& s) noexcept {
+  s.clear();
+  if (cache_gone || s.capacity() <= 15 || s.capacity() > kKeepBytes) {
+    std::string().swap(s);
+    return;
+  }
+  BufferCache& c = cache;
+  if (c.n == kKeep || c.bytes + s.capacity() > kKeepTotal) {
+    std::string().swap(s);
+    return;
+  }
+  c.bytes += s.capacity();
+  c.items[c.n++].swap(s);
+}
+
+}  // namespace aio::detail

@@ -1,0 +1,21 @@
+// Recycled byte buffers: a per-thread free list of std::string storage.
+//
+// What a request makes and drops each time — a request head, the body bytes
+// of a response — takes its buffer here and gives it back when done, so a
+// request loop in its steady state allocates nothing for them. Bounded in
+// count, in the size of a buffer kept (256 KiB; larger ones go back to
+// malloc) and in the total a thread keeps (16 MiB). A buffer given back on another thread joins
+// that thread's list.
+#pragma once
+
+#include <string>
+
+namespace aio::detail {
+
+// An empty string, with the storage of a recycled one when there is one.
+std::string take_buffer() noexcept;
+// Keeps `s`'s storage for a later take_buffer() when it is small enough and
+// the list has room; `s` is left empty either way.
+void give_buffer(std::string& s) noexcept;
+
+}  // namespace aio::detail
