@@ -12,6 +12,7 @@ import shutil
 import socket
 import statistics
 import subprocess
+import tempfile
 import time
 
 _CONF = """
@@ -66,6 +67,19 @@ def run_measured(cmd):
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return p.stdout, cpu
+
+
+def run_rusage(cmd, env=None):
+    """Runs cmd; returns (stdout, cpu seconds user+sys, peak RSS in KiB) of
+    that one process. GNU time forks it: a child forked from this Python
+    process would report Python's RSS as its peak (ru_maxrss survives exec)."""
+    with tempfile.NamedTemporaryFile(mode="r") as usage:
+        p = subprocess.run(["/usr/bin/time", "-f", "%U %S %M", "-o", usage.name] + cmd, capture_output=True,
+                           text=True, env=env)
+        if p.returncode != 0:
+            raise RuntimeError(f"{' '.join(cmd)} exited {p.returncode}\n{p.stdout}\n{p.stderr}")
+        user, sys_, rss = usage.read().split()[-3:]
+    return p.stdout, float(user) + float(sys_), int(rss)
 
 
 def wrk_requests(out):
