@@ -12,9 +12,9 @@ namespace {
   throw ClientError(make_error_code(Errc::invalid_argument), what);
 }
 
-bool method_expects_body(std::string_view m) { return m == "POST" || m == "PUT" || m == "PATCH"; }
-
 }  // namespace
+
+bool method_expects_body(std::string_view m) noexcept { return m == "POST" || m == "PUT" || m == "PATCH"; }
 
 void validate_request(std::string_view method, const Headers& headers, BodyFraming framing,
                       std::uint64_t content_length) {

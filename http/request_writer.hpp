@@ -36,6 +36,9 @@ void write_request_head(std::string& out, std::string_view method, std::string_v
 // Chunked framing of a streamed body: the size line before each chunk, the
 // CRLF after it, and the last chunk.
 std::string chunk_header(std::size_t size);
+
+// POST, PUT and PATCH: sent without a body they say Content-Length: 0.
+bool method_expects_body(std::string_view method) noexcept;
 inline constexpr std::string_view kChunkEnd = "\r\n";
 inline constexpr std::string_view kLastChunk = "0\r\n\r\n";
 

@@ -13,6 +13,11 @@ Response::Response(Response&&) noexcept = default;
 Response& Response::operator=(Response&&) noexcept = default;
 Response::~Response() = default;  // an unfinished body's Lease closes its connection
 
+const Url& Response::url() const noexcept {
+  static const Url none;
+  return target_ ? target_->url : none;
+}
+
 namespace {
 
 std::string lower(std::string_view s) {
@@ -46,7 +51,7 @@ std::string latin1_to_utf8(const std::string& in) {
 
 void Response::raise_for_status() const {
   if (status_ < 400) return;
-  std::string context = body_ ? body_->context.str() : method_ + " " + url_.redacted();
+  std::string context = body_ ? body_->context.str() : method_ + " " + url().redacted();
   throw ResponseError(status_, context + ": " + std::to_string(status_) + " " + reason_);
 }
 

@@ -25,6 +25,7 @@
 
 #include "../json/document.hpp"
 #include "../runtime/task.hpp"
+#include "detail/target.hpp"
 #include "headers.hpp"
 #include "url.hpp"
 
@@ -69,7 +70,7 @@ class Response {
   const std::string& reason() const noexcept { return reason_; }
   const Headers& headers() const noexcept { return headers_; }
   // The URL that answered (after redirects).
-  const Url& url() const noexcept { return url_; }
+  const Url& url() const noexcept;
   const std::string& method() const noexcept { return method_; }
   // Responses to the redirects that led here, oldest first (bodies released).
   const std::vector<Response>& history() const noexcept { return history_; }
@@ -139,7 +140,7 @@ class Response {
   std::string method_;
   std::string request_head_;
   Headers headers_;
-  Url url_;
+  std::shared_ptr<const detail::Target> target_;  // shared with the request: no copy
   std::vector<Response> history_;
   std::unique_ptr<detail::BodyState> body_;
 };

@@ -111,7 +111,7 @@ Task<void> Response::read_body_into(aio::json::PaddedBuffer& buf, std::uint64_t 
 }
 
 Task<aio::json::Document> Response::json(JsonOptions options) {
-  std::string context = body_ ? body_->context.str() : method_ + " " + url_.redacted();
+  std::string context = body_ ? body_->context.str() : method_ + " " + url().redacted();
   if (options.content_type_check()) {
     std::string media = content_type();
     if (!is_json_media_type(media)) {

@@ -33,6 +33,9 @@ struct Session::Prepared {
   int max_redirects = 10;
   bool raise = false;
   bool verify = true;  // https://: verify the certificate and name
+  // No header of its own and no body: the head is the request line, Host
+  // and the session's default_head_ (headers stays empty then).
+  bool simple = false;
 };
 
 namespace {
@@ -104,6 +107,23 @@ Session::Session(SessionOptions options)
       dns_(options_.dns_ttl, options_.dns_cache_size) {
   if (!options_.base_url.empty()) base_url_ = Url::parse(options_.base_url);
   for (auto& [name, value] : options_.cookies) jar_.set(name, value);
+  // The header lines every request without headers of its own sends, written
+  // once. Not when the session's headers need the per-request path: invalid
+  // ones (refused at each request), Host, framing, or secrets that a
+  // cross-origin redirect must drop.
+  const Headers& h = options_.headers;
+  bool ok = !h.contains("Host") && !h.contains("Content-Length") && !h.contains("Transfer-Encoding") &&
+            !h.contains("Authorization") && !h.contains("Proxy-Authorization") && !h.contains("Cookie");
+  try {
+    validate_request("GET", h, BodyFraming::none, 0);
+  } catch (const ClientError&) {
+    ok = false;
+  }
+  if (ok) {
+    Headers lines = defaults_for(h, false);
+    for (const auto& [name, value] : lines) default_head_.append(name).append(": ").append(value).append("\r\n");
+    default_head_ok_ = true;
+  }
 }
 
 Session::~Session() { pool_.close(); }
@@ -143,13 +163,18 @@ Task<Response> Session::delete_(std::string url, RequestOptions o) { return requ
 Task<Response> Session::head(std::string url, RequestOptions o) { return request("HEAD", std::move(url), std::move(o)); }
 Task<Response> Session::options(std::string url, RequestOptions o) { return request("OPTIONS", std::move(url), std::move(o)); }
 
-Headers Session::headers_for(const Prepared& req, const Url& url, bool with_body) const {
-  // Copies reuse recycled buffers (headers.hpp): no allocation in a steady loop.
-  Headers h = req.headers;
+Headers Session::defaults_for(const Headers& given, bool with_body, std::string_view content_type) const {
+  Headers h = given;
   if (!h.contains("User-Agent")) h.add("User-Agent", "aiocpp/0.1");
   if (!h.contains("Accept")) h.add("Accept", "*/*");
   if (options_.auto_decompress && !h.contains("Accept-Encoding")) h.add("Accept-Encoding", "gzip, deflate");
-  if (with_body && !h.contains("Content-Type")) h.add("Content-Type", req.content_type);
+  if (with_body && !h.contains("Content-Type")) h.add("Content-Type", content_type);
+  return h;
+}
+
+Headers Session::headers_for(const Prepared& req, const Url& url, bool with_body) const {
+  // Copies reuse recycled buffers (headers.hpp): no allocation in a steady loop.
+  Headers h = defaults_for(req.simple ? options_.headers : req.headers, with_body, req.content_type);
   if (url.has_credentials() && !h.contains("Authorization"))
     h.add("Authorization", basic_auth(url.username(), url.password()));
   std::string cookies = jar_.header_for(url.host(), url.path(), url.is_https());
@@ -177,8 +202,6 @@ Task<Response> Session::perform(std::string method, UrlInput url_in, RequestOpti
                      method + " " + target->redacted + ": unsupported scheme '" + target->url.scheme() + "'");
 
   Prepared req;
-  req.headers = options_.headers;
-  for (const auto& [name, value] : opts.headers_) req.headers.set(name, value);
   req.body = std::move(opts.body_);
   req.content_type = std::move(opts.content_type_);
   if (opts.source_) req.source = opts.source_(req.content_type);
@@ -192,7 +215,13 @@ Task<Response> Session::perform(std::string method, UrlInput url_in, RequestOpti
   req.raise = opts.raise_.value_or(options_.raise_for_status);
   req.verify = opts.verify_.value_or(options_.tls.verify);
   bool with_body = req.body.has_value() || req.source != nullptr;
-  // REQ-INJ: refuse before anything is sent.
+  req.simple = default_head_ok_ && opts.headers_.empty() && !with_body && !method_expects_body(method);
+  if (!req.simple) {
+    req.headers = options_.headers;
+    for (const auto& [name, value] : opts.headers_) req.headers.set(name, value);
+  }
+  // REQ-INJ: refuse before anything is sent (the simple head's lines were
+  // checked when the session was made).
   std::string refused;
   try {
     validate_request(method, req.headers, framing_of(req, with_body), body_size(req));
@@ -403,11 +432,19 @@ Task<void> Session::read_head(const Prepared& req, Connection& c, const std::str
 Task<Response> Session::send(const Prepared& req, const detail::Target& target, std::string method,
                              bool with_body) {
   const Url& url = target.url;
-  Headers headers = headers_for(req, url, with_body);
   HeadBuffer buffer;
   std::string& head = buffer.text;
-  write_request_head(head, method, target.request_target, target.host_header, headers, framing_of(req, with_body),
-                     body_size(req));
+  std::string cookies;
+  if (req.simple && jar_.size() != 0) cookies = jar_.header_for(url.host(), url.path(), url.is_https());
+  if (req.simple && cookies.empty() && !url.has_credentials()) {
+    // The same bytes write_request_head writes for these headers.
+    head.append(method).append(" ").append(target.request_target).append(" HTTP/1.1\r\nHost: ");
+    head.append(target.host_header).append("\r\n").append(default_head_).append("\r\n");
+  } else {
+    Headers headers = headers_for(req, url, with_body);
+    write_request_head(head, method, target.request_target, target.host_header, headers,
+                       framing_of(req, with_body), body_size(req));
+  }
   bool may_retry = idempotent(method) && (!req.source || req.source->replayable());
 
   for (int attempt = 0;; ++attempt) {
@@ -447,7 +484,7 @@ Task<Response> Session::send(const Prepared& req, const detail::Target& target, 
     resp.reason_ = c.parser.reason();
     resp.version_minor_ = c.parser.version_minor();
     resp.headers_ = c.parser.take_headers();
-    resp.url_ = url;
+    resp.target_ = req.context.target;
     resp.method_ = method;
     if (options_.keep_request_head) resp.request_head_ = head;
     auto body = std::make_unique<detail::BodyState>();

@@ -196,6 +196,9 @@ class Session {
                            const std::string& peer);
   Task<void> read_head(const Prepared& req, Connection& c, const std::string& peer);
   Headers headers_for(const Prepared& req, const Url& url, bool with_body) const;
+  // `given` plus User-Agent, Accept, Accept-Encoding and (with a body)
+  // Content-Type where it has none.
+  Headers defaults_for(const Headers& given, bool with_body, std::string_view content_type = {}) const;
   static BodyFraming framing_of(const Prepared& req, bool with_body);
   static std::uint64_t body_size(const Prepared& req);
   // The Target for a URL text (resolved against base_url), from the cache
@@ -220,6 +223,10 @@ class Session {
   DnsCache dns_;
   std::array<std::pair<std::string, std::shared_ptr<const detail::Target>>, 8> targets_;
   std::size_t next_target_ = 0;
+  // The session's header lines as every simple request sends them (see
+  // Prepared::simple), when default_head_ok_.
+  std::string default_head_;
+  bool default_head_ok_ = false;
   // TLS: an mbedTLS config per verification mode ([1]: verified), made at
   // the first https:// request that needs it, and the sessions to resume
   // per origin — kept apart, so that a session made without verification is

@@ -47,6 +47,36 @@ TEST_CASE("query params, session headers and per-request headers reach the serve
   CHECK(echo.find("\"X-Override\", \"session\"") == std::string::npos);
 }
 
+TEST_CASE("a request without headers of its own sends the same head as one built field by field") {
+  // The simple path writes the session's header lines from a string made
+  // once; the general path builds them per request. The bytes must agree.
+  auto body = [](std::string base) -> aio::Task<void> {
+    SessionOptions o;
+    o.headers.add("X-Session", "s");
+    o.keep_request_head = true;
+    Session s(o);
+    aio::http::Response simple = co_await s.get(base + "/echo");
+    co_await simple.drain();
+    aio::http::Response built = co_await s.get(base + "/echo", RequestOptions().header("X-Request", "r"));
+    co_await built.drain();
+    std::string general = built.request_head();
+    std::size_t at = general.find("X-Request: r\r\n");
+    REQUIRE(at != std::string::npos);
+    general.erase(at, std::string("X-Request: r\r\n").size());
+    CHECK(simple.request_head() == general);
+    CHECK(simple.request_head().find("GET /echo HTTP/1.1\r\nHost: ") == 0);
+    CHECK(simple.request_head().find("X-Session: s\r\nUser-Agent: aiocpp/0.1\r\n") != std::string::npos);
+    // Cookies and credentials take the general path on the same session.
+    s.cookie_jar().set("k", "v");
+    aio::http::Response cookie = co_await s.get(base + "/echo");
+    co_await cookie.drain();
+    CHECK(cookie.request_head().find("Cookie: k=v\r\n") != std::string::npos);
+    CHECK(cookie.request_head().find("X-Session: s\r\n") != std::string::npos);
+    co_await s.close();
+  };
+  test::run(body(test::base_url(server().port())));
+}
+
 TEST_CASE("bodies: bytes, form, JSON text and a streamed generator") {
   auto body = [](std::string base) -> aio::Task<void> {
     Session s;
