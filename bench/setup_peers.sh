@@ -27,18 +27,7 @@ packages=(g++ time wrk nginx-light libcurl4-openssl-dev libboost-dev python3-aio
 command -v node >/dev/null || packages+=(nodejs)
 command -v npm >/dev/null || packages+=(npm)
 
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  echo "setup_peers: installing ${missing[*]}" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  $sudo apt-get update -qq >/dev/null
-  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+"$(dirname "${BASH_SOURCE[0]}")/../tools/apt_install.sh" setup_peers "${packages[@]}"
 
 # undici, pinned to an exact version.
 if node -e 'const [a, b, c] = process.versions.node.split(".").map(Number);

@@ -65,6 +65,9 @@ Task<Pool::Lease> wait_for_slot(Pool& pool, const std::string& origin) { co_retu
 
 Task<TcpStream> tcp_connect(Address a) { co_return co_await TcpStream::connect(a); }
 
+// The Event is shared: the first handshake's guard may drop its entry first.
+Task<void> wait_event(std::shared_ptr<aio::Event> e) { co_await e->wait(); }
+
 [[noreturn]] void throw_parse_failure(const ResponseParser& p, const detail::RequestName& context,
                                       const std::string& peer) {
   std::string what = context + ": " + p.error_detail() + " (" + peer + ")";
@@ -127,6 +130,20 @@ Session::Session(SessionOptions options)
 }
 
 Session::~Session() { pool_.close(); }
+
+void Session::HandshakeInFlight::begin(Map& map, const std::string& key) {
+  map_ = &map;
+  key_ = key;
+  event_ = std::make_shared<aio::Event>();
+  map.emplace(key, event_);
+}
+
+Session::HandshakeInFlight::~HandshakeInFlight() {
+  if (!map_) return;
+  auto it = map_->find(key_);
+  if (it != map_->end() && it->second == event_) map_->erase(it);
+  event_->set();
+}
 
 Session::HeadBuffer::HeadBuffer() noexcept : text(aio::detail::take_buffer()) {}
 Session::HeadBuffer::~HeadBuffer() { aio::detail::give_buffer(text); }
@@ -333,11 +350,30 @@ Task<std::unique_ptr<ByteStream>> Session::start_tls(
     }
     // The handshake's limit: what is left of the connect budget, or the
     // TLS options' own handshake timeout when it is shorter.
+    // Coalescing: while a full handshake to this origin is in flight, a
+    // second connection waits for it (kHandshakeWait at most) and resumes
+    // its session instead of doing a full handshake of its own: 64
+    // connections opened at once cost one full handshake, not 64.
+    tls::SessionCache& cache = tls_sessions_[req.verify ? 1 : 0];
+    std::string key = tls::SessionCache::key(url.host(), url.port(), *config);
+    HandshakeInFlight first;  // set for the first: wakes the others when done
+    if (!cache.find(key)) {
+      auto in_flight = handshakes_.find(key);
+      if (in_flight == handshakes_.end()) {
+        first.begin(handshakes_, key);
+      } else {
+        try {
+          co_await aio::with_timeout(kHandshakeWait, wait_event(in_flight->second));
+        } catch (const aio::TimeoutError&) {
+          // The first is slow: go on with a handshake of our own.
+        }
+      }
+    }
     auto limit = left_until(connect_deadline);
     if (options_.tls.handshake_timeout && (!limit || *options_.tls.handshake_timeout < *limit))
       limit = options_.tls.handshake_timeout;
     std::unique_ptr<tls::TlsStream> s = co_await detail::timed(
-        tls::connect(std::move(tcp), config, url.host(), url.port(), &tls_sessions_[req.verify ? 1 : 0]),
+        tls::connect(std::move(tcp), config, url.host(), url.port(), &cache),
         req.deadline, limit, Phase{Errc::tls_handshake_timeout, "in the TLS handshake with"},
         req.total, req.context, peer);
     co_return std::unique_ptr<ByteStream>(std::move(s));

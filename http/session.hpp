@@ -28,7 +28,9 @@
 //
 // https:// runs TLS 1.2 on mbedTLS (tls/), verified by default against the
 // system CA bundle: see SessionOptions::tls. TLS sessions are resumed per
-// origin; the handshake has its own timeout phase (tls_handshake_timeout).
+// origin; a connection opened while a full handshake to its origin is in
+// flight waits for it (at most 1 s) and resumes its session. The handshake
+// has its own timeout phase (tls_handshake_timeout).
 //
 // Errors: see error.hpp. Timeouts (Timeout in options.hpp) throw
 // aio::http::TimeoutError naming the phase; cancelling the request's task
@@ -44,9 +46,11 @@
 #include <memory>
 #include <string>
 #include <type_traits>
+#include <unordered_map>
 #include <variant>
 
 #include "../runtime/as_result.hpp"
+#include "../runtime/event.hpp"
 #include "../runtime/task.hpp"
 #include "../tls/session_cache.hpp"
 #include "request_writer.hpp"
@@ -233,6 +237,22 @@ class Session {
   // never resumed by a request that verifies.
   std::shared_ptr<const tls::Config> tls_configs_[2];
   tls::SessionCache tls_sessions_[2];
+  // Full handshakes in flight, by session-cache key (start_tls: the others
+  // to that origin wait for the first and resume its session).
+  using HandshakeMap = std::unordered_map<std::string, std::shared_ptr<aio::Event>>;
+  HandshakeMap handshakes_;
+  struct HandshakeInFlight {
+    using Map = HandshakeMap;
+    HandshakeInFlight() = default;
+    HandshakeInFlight(const HandshakeInFlight&) = delete;
+    HandshakeInFlight& operator=(const HandshakeInFlight&) = delete;
+    ~HandshakeInFlight();
+    void begin(Map& map, const std::string& key);
+    Map* map_ = nullptr;
+    std::string key_;
+    std::shared_ptr<aio::Event> event_;
+  };
+  static constexpr std::chrono::milliseconds kHandshakeWait{1000};
 };
 
 }  // namespace aio::http

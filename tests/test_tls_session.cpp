@@ -278,6 +278,27 @@ TEST_CASE("session resumption: a new connection to a known origin resumes") {
   CHECK(bodies[2] == "tls TLSv1.2 reused=r\n");
 }
 
+TEST_CASE("connections opened at once wait for the first full handshake and resume its session") {
+  auto body = [](std::string url) -> aio::Task<std::vector<Got>> {
+    Session s(trusting_test_root());
+    std::vector<aio::Task<Got>> gets;
+    for (int i = 0; i < 8; ++i) gets.push_back(get_on(s, url));
+    std::vector<Got> got = co_await aio::gather(std::move(gets));
+    CHECK(s.open_connections() == 8);  // eight connections, not one reused
+    co_await s.close();
+    co_return got;
+  };
+  std::vector<Got> got = test::run(body(nginx().url("good", "/")));
+  int full = 0, resumed = 0;
+  for (const Got& g : got) {
+    CHECK_MESSAGE(g.kind == "ok", g.message);
+    if (g.body == "tls TLSv1.2 reused=.\n") ++full;
+    if (g.body == "tls TLSv1.2 reused=r\n") ++resumed;
+  }
+  CHECK(full == 1);
+  CHECK(resumed == 7);
+}
+
 TEST_CASE("session resumption is per session: another Session does a full handshake") {
   std::string url = nginx().url("close", "/");
   CHECK(fetch(url).body == "tls TLSv1.2 reused=.\n");
