@@ -348,12 +348,11 @@ Task<std::unique_ptr<ByteStream>> Session::start_tls(
       o.verify = req.verify;
       config = tls::Config::client(o);
     }
-    // The handshake's limit: what is left of the connect budget, or the
-    // TLS options' own handshake timeout when it is shorter.
     // Coalescing: while a full handshake to this origin is in flight, a
-    // second connection waits for it (kHandshakeWait at most) and resumes
-    // its session instead of doing a full handshake of its own: 64
-    // connections opened at once cost one full handshake, not 64.
+    // second connection waits for it and resumes its session instead of
+    // doing a full handshake of its own: 64 connections opened at once cost
+    // one full handshake, not 64. The wait is kHandshakeWait at most, and
+    // never beyond the request's connect or total deadline.
     tls::SessionCache& cache = tls_sessions_[req.verify ? 1 : 0];
     std::string key = tls::SessionCache::key(url.host(), url.port(), *config);
     HandshakeInFlight first;  // set for the first: wakes the others when done
@@ -362,13 +361,18 @@ Task<std::unique_ptr<ByteStream>> Session::start_tls(
       if (in_flight == handshakes_.end()) {
         first.begin(handshakes_, key);
       } else {
+        Millis wait = kHandshakeWait;
+        detail::Limit budget = detail::limit_now(req.deadline, left_until(connect_deadline));
+        if (budget.ms && *budget.ms < wait) wait = *budget.ms;
         try {
-          co_await aio::with_timeout(kHandshakeWait, wait_event(in_flight->second));
+          if (wait.count() > 0) co_await aio::with_timeout(wait, wait_event(in_flight->second));
         } catch (const aio::TimeoutError&) {
           // The first is slow: go on with a handshake of our own.
         }
       }
     }
+    // The handshake's limit: what is left of the connect budget, or the
+    // TLS options' own handshake timeout when it is shorter.
     auto limit = left_until(connect_deadline);
     if (options_.tls.handshake_timeout && (!limit || *options_.tls.handshake_timeout < *limit))
       limit = options_.tls.handshake_timeout;
