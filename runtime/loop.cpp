@@ -192,12 +192,25 @@ void Loop::run_until(const bool& done, detail::PromiseBase& root) {
   SigpipeBlock no_sigpipe;
   Loop* saved = current_loop;
   current_loop = this;
+  // Each pass first resumes what is ready (and so stops the idle hook when
+  // the queue empties), then runs libuv once. libuv 1.44's UV_RUN_ONCE does
+  // not block when an idle handle is active as the pass begins, even if it
+  // stops within the pass: resuming only from the hook cost every I/O
+  // wake-up a second, non-blocking pass (a second epoll_wait). The hook
+  // stays for what callbacks queue within a pass (timers fire before the
+  // poll): it keeps that pass from blocking.
+  auto pass = [&] {  // false: the task is not done and nothing can wake it
+    uv_update_time(loop_);  // timers started in the drain count from now
+    drain();
+    // Once done, not into a poll that may block (on idle keep-alive timers).
+    bool alive = !done && uv_run(loop_, UV_RUN_ONCE) != 0;
+    return done || alive || size_ != 0;
+  };
   while (!done) {
-    bool alive = uv_run(loop_, UV_RUN_ONCE) != 0;
-    if (done || alive || size_ != 0) continue;
+    if (pass()) continue;
     // Nothing can wake the task: cancel it so that it unwinds, then report.
     root.cancel();
-    while (!done && (uv_run(loop_, UV_RUN_ONCE) != 0 || size_ != 0)) {
+    while (!done && pass()) {
     }
     current_loop = saved;
     if (!done) std::abort();  // a suspended frame that nothing will ever resume

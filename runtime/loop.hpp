@@ -6,8 +6,8 @@
 //
 // Coroutines are never resumed from inside a libuv, timer or waiter-list
 // callback: they are put on the ready queue with schedule(), and the loop
-// resumes them in its idle phase, at most kBudget per pass, so a busy task
-// cannot starve I/O.
+// resumes them between its passes (run(), tick()) or in its idle phase, at
+// most kBudget per pass, so a busy task cannot starve I/O.
 //
 // Threads: a Loop belongs to the thread that runs it. Only post() may be
 // called from other threads.

@@ -11,6 +11,7 @@
 
 #include "support/loop_fixture.hpp"
 #include <aio/runtime/event.hpp>
+#include <aio/runtime/scope.hpp>
 #include <aio/runtime/sleep.hpp>
 #include <aio/runtime/tcp.hpp>
 
@@ -38,6 +39,65 @@ TEST_CASE("teardown closes handles the task left open: uv_loop_close() == 0") {
   loop.run(body());
   CHECK(loop.close() == 0);
   CHECK(loop.close() == 0);  // idempotent
+}
+
+TEST_CASE("run() makes one loop pass per wake-up, not a second non-blocking one") {
+  // libuv 1.44's UV_RUN_ONCE does not block when an idle handle was active
+  // as the pass began; resuming tasks from the idle hook cost every wake-up
+  // a second pass (a second epoll_wait). A check handle counts the passes.
+  aio::Loop loop;
+  int passes = 0;
+  uv_check_t check;
+  uv_check_init(loop.uv(), &check);
+  check.data = &passes;
+  uv_unref(reinterpret_cast<uv_handle_t*>(&check));
+  uv_check_start(&check, [](uv_check_t* c) { ++*static_cast<int*>(c->data); });
+  constexpr int kSleeps = 40;
+  auto body = []() -> aio::Task<void> {
+    for (int i = 0; i < kSleeps; ++i) co_await aio::sleep(2ms);
+  };
+  loop.run(body());
+  uv_close(reinterpret_cast<uv_handle_t*>(&check), nullptr);
+  MESSAGE(passes, " loop passes for ", kSleeps, " timer wake-ups");
+  CHECK(passes >= kSleeps);
+  CHECK(passes <= kSleeps + kSleeps / 4);  // the idle hook made it 2 * kSleeps
+  CHECK(loop.close() == 0);
+}
+
+TEST_CASE("a timer due as a pass begins wakes its task without waiting for the next timer") {
+  // The timer fires before the pass polls: the pass must not then block
+  // until the next timer (5 s here) or I/O.
+  auto body = []() -> aio::Task<void> {
+    auto long_sleep = []() -> aio::Task<void> { co_await aio::sleep(5s); };
+    aio::Scope scope;
+    scope.spawn(long_sleep());  // the next timer after the short one
+    auto t0 = std::chrono::steady_clock::now();
+    auto busy_then_sleep = []() -> aio::Task<void> {
+      auto until = std::chrono::steady_clock::now() + 5ms;
+      co_await aio::yield();
+      while (std::chrono::steady_clock::now() < until) {
+      }  // the 1 ms timer is due before this pass polls
+    };
+    aio::Scope work;
+    work.spawn(busy_then_sleep());
+    co_await aio::sleep(1ms);
+    co_await work.join();
+    CHECK(std::chrono::steady_clock::now() - t0 < 1s);
+    scope.cancel();
+    co_await scope.join();
+  };
+  aio::run(body());
+}
+
+TEST_CASE("run() returns as soon as its task ends, with a long timer still pending") {
+  aio::Loop loop;
+  auto long_sleep = []() -> aio::Task<void> { co_await aio::sleep(5s); };
+  loop.spawn(long_sleep());
+  auto quick = []() -> aio::Task<int> { co_return 1; };
+  auto t0 = std::chrono::steady_clock::now();
+  CHECK(loop.run(quick()) == 1);
+  CHECK(std::chrono::steady_clock::now() - t0 < 1s);
+  CHECK(loop.close() == 0);  // cancels the sleeper
 }
 
 TEST_CASE("a loop around a host-owned uv_loop_t leaves the host's handles alone") {
