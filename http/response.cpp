@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "../runtime/detail/buffer_cache.hpp"
 #include "detail/body_state.hpp"
 #include "error.hpp"
 
@@ -19,6 +20,8 @@ const Url& Response::url() const noexcept {
 }
 
 namespace {
+
+const detail::Phase kReadingBody{Errc::read_timeout, "reading the response body from"};
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -100,6 +103,37 @@ void Response::finish_body() noexcept {
   b.lease.release(reusable);
 }
 
+void Response::body_read_failed(const aio::IoError& e) {
+  // UV_EOF: a TLS stream ended without close_notify (tls/stream.hpp), so the
+  // body may have been cut short whatever its framing (REQ-TLS). Anything
+  // else (a reset) also cuts the body: an HTTP error either way.
+  std::string failure = e.code() == aio::uv_error(UV_EOF)
+                            ? "body truncated: the connection was closed without TLS close_notify"
+                            : "failure receiving the body: " + e.code().message();
+  std::string what = body_->context + ": " + failure + " (" + body_->peer + ")";
+  release();
+  throw PayloadError(make_error_code(Errc::receive_failed), what);
+}
+
+Task<std::size_t> Response::read_body_direct(std::span<char> dst) {
+  detail::BodyState& b = *body_;
+  Connection& c = *b.lease.connection();
+  std::size_t n = 0;
+  try {
+    n = co_await detail::timed(c.transport->read_into(dst), b.deadline, b.sock_read, kReadingBody, b.total,
+                               b.context, b.peer);
+  } catch (const aio::IoError& e) {
+    body_read_failed(e);
+  }
+  if (n == 0) {
+    c.parser.finish();  // the peer closed before the end: truncated
+    co_return 0;
+  }
+  // The same bytes, where they landed: llhttp counts them, no copy.
+  c.parser.feed(std::string_view(dst.data(), n), nullptr);
+  co_return n;
+}
+
 Task<std::string_view> Response::read_chunk() {
   if (!body_ || body_->done) co_return std::string_view();
   detail::BodyState& b = *body_;
@@ -107,52 +141,54 @@ Task<std::string_view> Response::read_chunk() {
   b.chunk.clear();
   if (!b.encoding.empty() && !b.decoder) {
     try {
+      b.chunk = aio::detail::take_buffer();
       b.decoder.emplace(b.encoding, b.max_body);
     } catch (const PayloadError& e) {
       release();
       throw PayloadError(e.code(), b.context + ": " + e.what());
     }
   }
-  while (b.chunk.empty() && !b.done) {
+  std::string_view out;  // what the caller gets
+  while (out.empty() && !b.done) {
     std::span<const char> buf = c.transport->buffered();
-    if (buf.empty()) {
+    std::optional<std::uint64_t> left = c.parser.length_remaining();
+    std::string_view raw;  // body bytes, transfer framing removed
+    if (buf.empty() && left && *left > 0) {
+      // Content-Length framing, nothing buffered: the read lands in the
+      // body's own block, and the caller sees it there (no copy).
+      if (b.landing == nullptr) b.landing = aio::detail::take_block();
+      std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(*left, aio::detail::kBlockSize));
+      std::size_t n = co_await read_body_direct(std::span<char>(b.landing, want));
+      raw = std::string_view(b.landing, n);
+    } else if (buf.empty()) {
       std::span<const char> got;
-      std::string failure;
       try {
-        got = co_await detail::timed(
-            c.transport->read(), b.deadline, b.sock_read,
-            detail::Phase{Errc::read_timeout, "reading the response body from"}, b.total, b.context,
-            b.peer);
+        got = co_await detail::timed(c.transport->read(), b.deadline, b.sock_read, kReadingBody, b.total,
+                                     b.context, b.peer);
       } catch (const aio::IoError& e) {
-        // UV_EOF: a TLS stream ended without close_notify (tls/stream.hpp),
-        // so the body may have been cut short whatever its framing (REQ-TLS).
-        // Anything else (a reset) also cuts the body: an HTTP error either way.
-        failure = e.code() == aio::uv_error(UV_EOF)
-                      ? "body truncated: the connection was closed without TLS close_notify"
-                      : "failure receiving the body: " + e.code().message();
-      }
-      if (!failure.empty()) {
-        std::string what = b.context + ": " + failure + " (" + b.peer + ")";
-        release();
-        throw PayloadError(make_error_code(Errc::receive_failed), what);
+        body_read_failed(e);
       }
       if (got.empty()) c.parser.finish();
     } else {
+      // Bytes already buffered (they came with the head, or the framing is
+      // chunked): the parser copies the body bytes out, framing removed. At
+      // most buf.size() of them: one reservation, not a growth copy per append.
       b.raw.clear();
-      // At most buf.size() body bytes: one reservation, not a growth copy per append.
       if (b.raw.capacity() < buf.size()) b.raw.reserve(buf.size());
       std::size_t n = c.parser.feed(std::string_view(buf.data(), buf.size()), &b.raw);
       c.transport->consume(n);
-      if (b.decoder) {
-        try {
-          b.decoder->feed(b.raw, b.chunk);
-        } catch (const PayloadError& e) {
-          release();
-          throw PayloadError(e.code(), b.context + ": " + e.what());
-        }
-      } else {
-        b.chunk.swap(b.raw);
+      raw = b.raw;
+    }
+    if (b.decoder && !raw.empty()) {
+      try {
+        b.decoder->feed(raw, b.chunk);
+      } catch (const PayloadError& e) {
+        release();
+        throw PayloadError(e.code(), b.context + ": " + e.what());
       }
+      out = b.chunk;
+    } else {
+      out = raw;
     }
     if (c.parser.state() == ResponseParser::State::failed) {
       Errc e = c.parser.error();
@@ -169,11 +205,12 @@ Task<std::string_view> Response::read_chunk() {
           release();
           throw PayloadError(e.code(), b.context + ": " + e.what());
         }
+        out = b.chunk;
       }
       finish_body();
     }
   }
-  co_return std::string_view(b.chunk);
+  co_return out;
 }
 
 Task<std::string> Response::read() {

@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -128,6 +129,15 @@ class Response {
   Task<void> discard(std::size_t limit);
   // The message ended: give the connection back (reusable if it may be).
   void finish_body() noexcept;
+  // Throws the PayloadError for a failed body read, after release().
+  [[noreturn]] void body_read_failed(const aio::IoError& e);
+  // One read of Content-Length body bytes straight into `dst` (its size at
+  // most what the body has left; nothing buffered in the transport): the
+  // socket read, or the TLS decryption, writes there, and the parser is fed
+  // the same bytes in place. Returns how many (0: the peer closed first, and
+  // the parser has failed with the truncation). A read error throws
+  // PayloadError naming the request; a timeout throws as timed() does.
+  Task<std::size_t> read_body_direct(std::span<char> dst);
   // json()'s common case, identity coding with Content-Length framing: the
   // rest of the body read straight into `buf` (ByteStream::read_into); the
   // parser is fed the same bytes in place, so it still sees the message end

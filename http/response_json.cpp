@@ -60,32 +60,18 @@ Task<void> Response::read_body_into(aio::json::PaddedBuffer& buf, std::uint64_t 
     c.transport->consume(n);
     read_into_stats().copied_bytes += n;
   }
-  const detail::Phase phase{Errc::read_timeout, "reading the response body from"};
-  std::string failure;
-  bool truncated = false;
   std::exception_ptr other;
   try {
     while (parser.state() == ResponseParser::State::body) {
       std::optional<std::uint64_t> left = parser.length_remaining();
       if (!left || *left == 0) break;  // not reached: the parser completes at 0
       std::span<char> room = buf.unused();
-      std::span<char> dst = room.first(std::min<std::size_t>(room.size(), *left));
-      std::size_t n = co_await detail::timed(c.transport->read_into(dst), b.deadline, b.sock_read,
-                                             phase, b.total, b.context, b.peer);
-      if (n == 0) {
-        parser.finish();  // the peer closed before the end: truncated
-        truncated = true;
-        break;
-      }
-      // The same bytes, where they landed: llhttp counts them, no copy.
-      parser.feed(std::string_view(dst.data(), n), nullptr);
+      std::size_t n = co_await read_body_direct(room.first(std::min<std::size_t>(room.size(), *left)));
+      if (n == 0) break;  // truncated: the parser failed
       buf.commit(n);
     }
-  } catch (const aio::IoError& e) {
-    // As in read_chunk(): UV_EOF is a TLS stream cut without close_notify.
-    failure = e.code() == aio::uv_error(UV_EOF)
-                  ? "body truncated: the connection was closed without TLS close_notify"
-                  : "failure receiving the body: " + e.code().message();
+  } catch (const PayloadError&) {
+    throw;  // a read error: the connection is released already
   } catch (...) {
     // A timeout or a cancellation: the bytes read so far are gone with
     // json()'s buffer, so the connection cannot serve this body again.
@@ -95,12 +81,6 @@ Task<void> Response::read_body_into(aio::json::PaddedBuffer& buf, std::uint64_t 
     release();
     std::rethrow_exception(other);
   }
-  if (!failure.empty()) {
-    std::string what = b.context + ": " + failure + " (" + b.peer + ")";
-    release();
-    throw PayloadError(make_error_code(Errc::receive_failed), what);
-  }
-  (void)truncated;
   if (parser.state() == ResponseParser::State::failed) {
     std::string what = b.context + ": " + parser.error_detail() + " (" + b.peer + ")";
     Errc e = parser.error();

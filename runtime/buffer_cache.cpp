@@ -10,10 +10,14 @@ constexpr std::size_t kKeep = 512;               // buffers
 constexpr std::size_t kKeepBytes = 256 * 1024;    // the largest kept (a transport's read buffer)
 constexpr std::size_t kKeepTotal = 16 << 20;      // what one thread keeps at most
 
+constexpr std::size_t kKeepBlocks = kKeepTotal / kBlockSize;
+
 struct BufferCache {
   std::string items[kKeep];
   std::size_t n = 0;
-  std::size_t bytes = 0;
+  char* blocks[kKeepBlocks];
+  std::size_t n_blocks = 0;
+  std::size_t bytes = 0;  // strings' capacity and blocks, together
   ~BufferCache();
 };
 
@@ -22,7 +26,10 @@ struct BufferCache {
 thread_local bool cache_gone = false;
 thread_local BufferCache cache;
 
-BufferCache::~BufferCache() { cache_gone = true; }
+BufferCache::~BufferCache() {
+  cache_gone = true;
+  while (n_blocks > 0) delete[] blocks[--n_blocks];
+}
 
 }  // namespace
 
@@ -48,6 +55,24 @@ void give_buffer(std::string& s) noexcept {
   }
   c.bytes += s.capacity();
   c.items[c.n++].swap(s);
+}
+
+char* take_block() {
+  if (!cache_gone && cache.n_blocks > 0) {
+    cache.bytes -= kBlockSize;
+    return cache.blocks[--cache.n_blocks];
+  }
+  return new char[kBlockSize];
+}
+
+void give_block(char* block) noexcept {
+  if (block == nullptr) return;
+  if (cache_gone || cache.n_blocks == kKeepBlocks || cache.bytes + kBlockSize > kKeepTotal) {
+    delete[] block;
+    return;
+  }
+  cache.bytes += kBlockSize;
+  cache.blocks[cache.n_blocks++] = block;
 }
 
 }  // namespace aio::detail

@@ -614,13 +614,13 @@ TEST_CASE("json() reads a Content-Length body into the Document without a copy, 
       CHECK((*g.doc)["statuses"].size() == c.statuses);
     }
     // Every body byte is accounted for: only what arrived with the head (at
-    // most the 256 KiB TCP buffer, or a 16 KiB TLS record) was copied from a
+    // most the 64 KiB TCP buffer, or a 16 KiB TLS record) was copied from a
     // stream's buffer; the socket read (or the decryption) wrote the rest
     // where the parser reads it.
     CHECK(run.delta.direct_bytes + run.delta.copied_bytes == 2 * c.text.size());
-    CHECK(run.delta.copied_bytes <= 2 * 256 * 1024);
+    CHECK(run.delta.copied_bytes <= 2 * 64 * 1024);
     if (tls) CHECK(run.delta.copied_bytes <= 2 * 16 * 1024);
-    CHECK(run.delta.direct_bytes >= 2 * (c.text.size() - 256 * 1024));
+    CHECK(run.delta.direct_bytes >= 2 * (c.text.size() - 64 * 1024));
     // The message end was seen: one connection, back in the pool.
     CHECK(run.log.accepts == 1);
     CHECK(run.log.requests == 2);

@@ -4,6 +4,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,7 @@
 #include "support/nginx.hpp"
 #include "support/peers.hpp"
 #include <aio/runtime/gather.hpp>
+#include <aio/runtime/stream.hpp>
 
 using aio::http::RequestOptions;
 using aio::http::Session;
@@ -39,6 +41,36 @@ TEST_CASE("nginx: static files over one keep-alive connection") {
     auto bin = co_await s.get(nginx().url("/64k.bin"));
     CHECK(co_await bin.read() == nginx().file("64k.bin"));
     CHECK(s.open_connections() == 1);
+    co_await s.close();
+  };
+  test::run(body());
+}
+
+TEST_CASE("nginx: read_chunk streams a 1 MiB body from where the socket reads put it") {
+  auto body = []() -> aio::Task<void> {
+    SessionOptions o;
+    o.auto_decompress = false;  // identity: Content-Length framing, no decoder
+    Session s(o);
+    std::string want = nginx().file("1m.json");
+    for (int i = 0; i < 2; ++i) {
+      aio::ReadIntoStats before = aio::read_into_stats();
+      auto r = co_await s.get(nginx().url("/1m.json"));
+      std::string got;
+      std::size_t largest = 0;
+      for (;;) {
+        std::string_view piece = co_await r.read_chunk();
+        if (piece.empty()) break;
+        largest = std::max(largest, piece.size());
+        got.append(piece);
+      }
+      CHECK(got == want);
+      CHECK(largest <= 64 * 1024);
+      // Only what came with the head went through the stream's buffer (at
+      // most its 64 KiB); the socket reads wrote the rest into the pieces.
+      CHECK(aio::read_into_stats().direct_bytes - before.direct_bytes >= want.size() - 64 * 1024);
+      CHECK(r.body_complete());
+    }
+    CHECK(s.open_connections() == 1);  // the end was seen: kept alive
     co_await s.close();
   };
   test::run(body());

@@ -16,17 +16,21 @@ namespace aio::http::detail {
 // Recycled like coroutine frames (FrameAllocated): one is made per response.
 // Its byte buffers come from and go back to the per-thread buffer cache.
 struct BodyState : aio::detail::FrameAllocated {
-  BodyState() noexcept : raw(aio::detail::take_buffer()), chunk(aio::detail::take_buffer()) {}
+  BodyState() noexcept : raw(aio::detail::take_buffer()) {}
   ~BodyState() {
     aio::detail::give_buffer(raw);
     aio::detail::give_buffer(chunk);
+    aio::detail::give_block(landing);
   }
   BodyState(const BodyState&) = delete;
   BodyState& operator=(const BodyState&) = delete;
 
   Pool::Lease lease;
   std::string raw;      // body bytes with transfer framing removed
-  std::string chunk;    // decoded bytes last handed to the caller
+  std::string chunk;    // decoded bytes last handed to the caller (taken with the decoder)
+  // Where a Content-Length body's socket reads land (aio::detail::kBlockSize
+  // bytes, taken on the first such read): read_chunk() hands out views of it.
+  char* landing = nullptr;
   std::string encoding;  // Content-Encoding to undo ("" : none)
   std::optional<ContentDecoder> decoder;
   Clock::time_point deadline = Clock::time_point::max();

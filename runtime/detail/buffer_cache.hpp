@@ -4,10 +4,11 @@
 // of a response — takes its buffer here and gives it back when done, so a
 // request loop in its steady state allocates nothing for them. Bounded in
 // count, in the size of a buffer kept (256 KiB; larger ones go back to
-// malloc) and in the total a thread keeps (16 MiB). A buffer given back on another thread joins
-// that thread's list.
+// malloc) and in the total a thread keeps (16 MiB). A buffer given back on
+// another thread joins that thread's list.
 #pragma once
 
+#include <cstddef>
 #include <string>
 
 namespace aio::detail {
@@ -17,5 +18,14 @@ std::string take_buffer() noexcept;
 // Keeps `s`'s storage for a later take_buffer() when it is small enough and
 // the list has room; `s` is left empty either way.
 void give_buffer(std::string& s) noexcept;
+
+// Uninitialised blocks of kBlockSize bytes, for socket reads to land in
+// (a response body's pieces): a std::string would be zero-filled each time
+// it is sized for a read. Kept within the same per-thread total.
+inline constexpr std::size_t kBlockSize = 64 * 1024;
+// Throws std::bad_alloc.
+char* take_block();
+// Keeps `block` (from take_block) for reuse, or frees it; null is ignored.
+void give_block(char* block) noexcept;
 
 }  // namespace aio::detail

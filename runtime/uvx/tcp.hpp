@@ -1,10 +1,10 @@
 // uvx TCP: a TCP handle with its own read buffer.
 //
 // Reading is buffered: once a reader waits, the handle keeps reading into
-// its buffer until the buffer is full (back-pressure: reading stops) or the
-// stream ends. The consumer looks at the buffered bytes, consumes what it
-// used, and waits again when it needs more. The buffer grows only up to
-// `max_buffer` bytes.
+// its buffer until the buffer is full (back-pressure: reading stops when it
+// is found full twice with nothing consumed in between) or the stream ends.
+// The consumer looks at the buffered bytes, consumes what it used, and waits
+// again when it needs more. The buffer grows only up to `max_buffer` bytes.
 #pragma once
 
 #include <cstddef>
@@ -21,6 +21,7 @@ typedef struct uvx_tcp_s {
   size_t max_buffer;
   int read_status;  // 0, or sticky UV_EOF / a negative error
   int reading;      // uv_read_start is active
+  int full_once;    // found full (UV_ENOBUFS) since the last consume
   uvx_status_cb on_readable;  // the one waiting reader, or NULL
   void* readable_data;
   // A reader's own memory (uvx_tcp_wait_into): while set, reads go to
@@ -58,8 +59,10 @@ int uvx_tcp_wait_readable(uvx_tcp_t* tcp, uvx_status_cb cb, void* data);
 // through the stream's buffer. Requires uvx_tcp_buffered() == 0 and len > 0.
 // cb runs once the first bytes landed in dst (or at the end or an error);
 // later reads keep filling dst until uvx_tcp_take_into() or
-// uvx_tcp_unwait(). Once dst is full, reads go to the stream's buffer again.
-// dst must stay valid until one of those two is called.
+// uvx_tcp_unwait(). Once dst is full, reading pauses until then (and stops
+// as for a full buffer if it stays full); afterwards reads go to the
+// stream's buffer again. dst must stay valid until one of those two is
+// called.
 int uvx_tcp_wait_into(uvx_tcp_t* tcp, char* dst, size_t len, uvx_status_cb cb, void* data);
 
 // Forgets the destination given to uvx_tcp_wait_into and returns how many
