@@ -51,5 +51,9 @@ aio::Task<void> main_task(std::string text, int conns, int n) {
   co_await s.close();
 }
 int main(int argc, char** argv) {
+  if (argc != 4) {
+    fprintf(stderr, "usage: alloc_count URL CONNECTIONS REQUESTS_PER_CONNECTION  (TRACE=1: backtraces)\n");
+    return 2;
+  }
   aio::run(main_task(argv[1], atoi(argv[2]), atoi(argv[3])));
 }

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "../runtime/detail/buffer_cache.hpp"
+
 namespace aio::http {
 
 namespace {
@@ -111,14 +113,13 @@ std::size_t Headers::count(std::string_view name) const noexcept {
 
 // --- copies and buffer recycling ---
 
-// The per-thread free lists of buffers (see headers.hpp): bounded in count
-// and in the size of what they keep, so an idle thread holds little.
+// The byte buffer comes from and goes back to the per-thread buffer cache
+// (runtime/detail/buffer_cache.hpp); the entry vectors have a free list of
+// their own here, bounded in count and in the size of what it keeps.
 struct HeadersRecycler {
   static constexpr std::size_t kKeep = 64;
   static constexpr std::size_t kKeepBytes = 16 * 1024;
-  std::string bytes[kKeep];
   std::vector<Headers::Entry> entries[kKeep];
-  std::size_t bytes_n = 0;
   std::size_t entries_n = 0;
   HeadersRecycler() noexcept;
   ~HeadersRecycler();
@@ -135,24 +136,20 @@ HeadersRecycler::HeadersRecycler() noexcept = default;
 HeadersRecycler::~HeadersRecycler() { recycler_gone = true; }
 
 void Headers::reserve_from_cache() {
-  if (recycler_gone) return;
-  HeadersRecycler& r = recycler;
-  if (bytes_.capacity() <= 15 && r.bytes_n > 0) {
-    std::string& b = r.bytes[--r.bytes_n];
-    b.replace(0, b.size(), bytes_);  // keeps what this one held
+  if (bytes_.capacity() <= 15) {
+    std::string b = aio::detail::take_buffer();
+    b.append(bytes_);  // keeps what this one held (at most 15 bytes)
     bytes_.swap(b);
   }
+  if (recycler_gone) return;
+  HeadersRecycler& r = recycler;
   if (entries_.capacity() == 0 && r.entries_n > 0) entries_.swap(r.entries[--r.entries_n]);
 }
 
 void Headers::recycle() noexcept {
+  aio::detail::give_buffer(bytes_);
   if (recycler_gone) return;
   HeadersRecycler& r = recycler;
-  if (bytes_.capacity() > 15 && bytes_.capacity() <= HeadersRecycler::kKeepBytes &&
-      r.bytes_n < HeadersRecycler::kKeep) {
-    bytes_.clear();
-    bytes_.swap(r.bytes[r.bytes_n++]);
-  }
   if (entries_.capacity() != 0 && entries_.capacity() * sizeof(Entry) <= HeadersRecycler::kKeepBytes &&
       r.entries_n < HeadersRecycler::kKeep) {
     entries_.clear();

@@ -4,9 +4,10 @@
 // Storage: every name and value is copied back to back into one byte
 // buffer, and the fields are spans into it, so a parsed head costs two
 // buffers however many fields it has. Those buffers are recycled: a Headers
-// that is destroyed gives them to a per-thread free list (bounded; small
-// buffers only) and the next Headers that grows takes them back, so a
-// request loop in its steady state allocates nothing for headers.
+// that is destroyed gives them back to per-thread free lists (bounded; the
+// byte buffer to the runtime's buffer cache) and the next Headers that
+// grows takes them, so a request loop in its steady state allocates
+// nothing for headers.
 // Iteration yields Field, a pair of string_views valid until the Headers
 // is next modified or destroyed.
 #pragma once

@@ -22,6 +22,9 @@ const Url& Response::url() const noexcept {
 namespace {
 
 const detail::Phase kReadingBody{Errc::read_timeout, "reading the response body from"};
+// From this many body bytes still to come, read_chunk() reads them into a
+// block of its own rather than copying them from the stream's buffer.
+constexpr std::uint64_t kDirectRead = 16 * 1024;
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -141,7 +144,7 @@ Task<std::string_view> Response::read_chunk() {
   b.chunk.clear();
   if (!b.encoding.empty() && !b.decoder) {
     try {
-      b.chunk = aio::detail::take_buffer();
+      b.chunk = aio::detail::take_buffer(aio::detail::BufferUse::large);
       b.decoder.emplace(b.encoding, b.max_body);
     } catch (const PayloadError& e) {
       release();
@@ -153,9 +156,10 @@ Task<std::string_view> Response::read_chunk() {
     std::span<const char> buf = c.transport->buffered();
     std::optional<std::uint64_t> left = c.parser.length_remaining();
     std::string_view raw;  // body bytes, transfer framing removed
-    if (buf.empty() && left && *left > 0) {
-      // Content-Length framing, nothing buffered: the read lands in the
-      // body's own block, and the caller sees it there (no copy).
+    if (buf.empty() && left && *left >= kDirectRead) {
+      // Content-Length framing, nothing buffered, a large rest: the read
+      // lands in the body's own block, and the caller sees it there (no
+      // copy). A small rest is copied (below) and takes no block.
       if (b.landing == nullptr) b.landing = aio::detail::take_block();
       std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(*left, aio::detail::kBlockSize));
       std::size_t n = co_await read_body_direct(std::span<char>(b.landing, want));

@@ -6,15 +6,23 @@ namespace aio::detail {
 
 namespace {
 
-constexpr std::size_t kKeep = 512;               // buffers
+constexpr std::size_t kKeep = 256;               // buffers of each size
+constexpr std::size_t kLarge = 4096;             // from this capacity on, a buffer is large
 constexpr std::size_t kKeepBytes = 256 * 1024;    // the largest kept (a transport's read buffer)
 constexpr std::size_t kKeepTotal = 16 << 20;      // what one thread keeps at most
 
 constexpr std::size_t kKeepBlocks = kKeepTotal / kBlockSize;
 
-struct BufferCache {
+// Small and large buffers are kept apart: a body taking the small buffer a
+// request head gave back would have to grow it (an allocation) while a
+// large one waits below it.
+struct Stack {
   std::string items[kKeep];
   std::size_t n = 0;
+};
+
+struct BufferCache {
+  Stack small, large;
   char* blocks[kKeepBlocks];
   std::size_t n_blocks = 0;
   std::size_t bytes = 0;  // strings' capacity and blocks, together
@@ -31,14 +39,21 @@ BufferCache::~BufferCache() {
   while (n_blocks > 0) delete[] blocks[--n_blocks];
 }
 
+bool pop(Stack& from, std::string& s) noexcept {
+  if (from.n == 0) return false;
+  s.swap(from.items[--from.n]);
+  cache.bytes -= s.capacity();
+  return true;
+}
+
 }  // namespace
 
-std::string take_buffer() noexcept {
+std::string take_buffer(BufferUse use) noexcept {
   std::string s;
-  if (!cache_gone && cache.n > 0) {
-    s.swap(cache.items[--cache.n]);
-    cache.bytes -= s.capacity();
-  }
+  if (cache_gone) return s;
+  Stack& first = use == BufferUse::large ? cache.large : cache.small;
+  Stack& second = use == BufferUse::large ? cache.small : cache.large;
+  if (!pop(first, s)) pop(second, s);
   return s;
 }
 
@@ -49,12 +64,13 @@ void give_buffer(std::string& s) noexcept {
     return;
   }
   BufferCache& c = cache;
-  if (c.n == kKeep || c.bytes + s.capacity() > kKeepTotal) {
+  Stack& to = s.capacity() >= kLarge ? c.large : c.small;
+  if (to.n == kKeep || c.bytes + s.capacity() > kKeepTotal) {
     std::string().swap(s);
     return;
   }
   c.bytes += s.capacity();
-  c.items[c.n++].swap(s);
+  to.items[to.n++].swap(s);
 }
 
 char* take_block() {

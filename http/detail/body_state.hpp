@@ -16,7 +16,7 @@ namespace aio::http::detail {
 // Recycled like coroutine frames (FrameAllocated): one is made per response.
 // Its byte buffers come from and go back to the per-thread buffer cache.
 struct BodyState : aio::detail::FrameAllocated {
-  BodyState() noexcept : raw(aio::detail::take_buffer()) {}
+  BodyState() noexcept : raw(aio::detail::take_buffer(aio::detail::BufferUse::large)) {}
   ~BodyState() {
     aio::detail::give_buffer(raw);
     aio::detail::give_buffer(chunk);

@@ -13,8 +13,13 @@
 
 namespace aio::detail {
 
+// What a buffer is taken for: small (a request head, a header store) or
+// large (body bytes, up to a read buffer's size). Each use is served from
+// buffers of its size first.
+enum class BufferUse { small, large };
+
 // An empty string, with the storage of a recycled one when there is one.
-std::string take_buffer() noexcept;
+std::string take_buffer(BufferUse use = BufferUse::small) noexcept;
 // Keeps `s`'s storage for a later take_buffer() when it is small enough and
 // the list has room; `s` is left empty either way.
 void give_buffer(std::string& s) noexcept;
