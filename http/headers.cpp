@@ -72,6 +72,7 @@ void Headers::add(std::string_view name, std::string_view value) {
   else
     bytes_.append(value);
   entries_.push_back(e);
+  names_ |= name_bit(name);
 }
 
 void Headers::set(std::string_view name, std::string_view value) {
@@ -81,14 +82,18 @@ void Headers::set(std::string_view name, std::string_view value) {
 }
 
 std::size_t Headers::remove(std::string_view name) {
+  if ((names_ & name_bit(name)) == 0) return 0;
   auto it = std::remove_if(entries_.begin(), entries_.end(),
                            [&](const Entry& e) { return iequals(view(e.name_at, e.name_len), name); });
   std::size_t n = static_cast<std::size_t>(entries_.end() - it);
   entries_.erase(it, entries_.end());
+  names_ = 0;
+  for (const Entry& e : entries_) names_ |= name_bit(view(e.name_at, e.name_len));
   return n;
 }
 
 std::optional<std::string_view> Headers::get(std::string_view name) const noexcept {
+  if ((names_ & name_bit(name)) == 0) return std::nullopt;
   for (const Entry& e : entries_)
     if (iequals(view(e.name_at, e.name_len), name)) return view(e.value_at, e.value_len);
   return std::nullopt;
@@ -178,8 +183,10 @@ Headers& Headers::operator=(Headers&& o) noexcept {
     recycle();
     bytes_ = std::move(o.bytes_);
     entries_ = std::move(o.entries_);
+    names_ = o.names_;
     o.bytes_.clear();
     o.entries_.clear();
+    o.names_ = 0;
   }
   return *this;
 }

@@ -71,7 +71,8 @@ class Headers {
   Headers(std::initializer_list<Field> fields);
   Headers(const Headers& o);
   Headers& operator=(const Headers& o);
-  Headers(Headers&& o) noexcept = default;
+  Headers(Headers&& o) noexcept
+      : bytes_(std::move(o.bytes_)), entries_(std::move(o.entries_)), names_(std::exchange(o.names_, 0)) {}
   Headers& operator=(Headers&& o) noexcept;
   ~Headers();
 
@@ -91,6 +92,7 @@ class Headers {
   // Calls f(value) for every value of `name`, in order (allocates nothing).
   template <class F>
   void for_each(std::string_view name, F&& f) const {
+    if ((names_ & name_bit(name)) == 0) return;
     for (const Entry& e : entries_)
       if (iequals(view(e.name_at, e.name_len), name)) f(view(e.value_at, e.value_len));
   }
@@ -103,11 +105,18 @@ class Headers {
   void clear() noexcept {
     entries_.clear();
     bytes_.clear();
+    names_ = 0;
   }
   const_iterator begin() const noexcept { return {this, entries_.data()}; }
   const_iterator end() const noexcept { return {this, entries_.data() + entries_.size()}; }
 
  private:
+  // A name's bit in names_: from its length and its first letter folded to
+  // lower case, so that equal names (ignoring case) get the same bit.
+  static std::uint64_t name_bit(std::string_view name) noexcept {
+    unsigned first = name.empty() ? 0u : (static_cast<unsigned char>(name[0]) | 0x20u);
+    return std::uint64_t{1} << ((name.size() * 7 + first) & 63);
+  }
   std::string_view view(std::uint32_t at, std::uint32_t len) const noexcept { return {bytes_.data() + at, len}; }
   Field field(const Entry& e) const noexcept { return {view(e.name_at, e.name_len), view(e.value_at, e.value_len)}; }
   void recycle() noexcept;
@@ -116,6 +125,10 @@ class Headers {
 
   std::string bytes_;
   std::vector<Entry> entries_;
+  // The bits of the names present (name_bit): a lookup of a name that is
+  // not there (Location, Set-Cookie, Transfer-Encoding on most responses)
+  // ends here instead of comparing every name.
+  std::uint64_t names_ = 0;
 };
 
 }  // namespace aio::http

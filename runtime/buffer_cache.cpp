@@ -1,6 +1,7 @@
 #include "detail/buffer_cache.hpp"
 
 #include <cstddef>
+#include <utility>
 
 namespace aio::detail {
 
@@ -41,7 +42,7 @@ BufferCache::~BufferCache() {
 
 bool pop(Stack& from, std::string& s) noexcept {
   if (from.n == 0) return false;
-  s.swap(from.items[--from.n]);
+  s = std::move(from.items[--from.n]);
   cache.bytes -= s.capacity();
   return true;
 }
@@ -70,7 +71,7 @@ void give_buffer(std::string& s) noexcept {
     return;
   }
   c.bytes += s.capacity();
-  to.items[to.n++].swap(s);
+  to.items[to.n++] = std::move(s);  // s is left empty
 }
 
 char* take_block() {

@@ -1,5 +1,6 @@
 #include <aio/http/headers.hpp>
 
+#include <cctype>
 #include <string>
 #include <utility>
 #include <vector>
@@ -89,4 +90,42 @@ TEST_CASE("recycled buffers never carry fields from one Headers to the next") {
     CHECK_FALSE(b.get("Name-0"));
     CHECK(a.get("Name-19") == std::string(40, static_cast<char>('a' + round % 26)));
   }
+}
+
+TEST_CASE("lookups skip absent names by a bit per name, never a present one") {
+  // Names of many lengths and first bytes (letters in either case, a
+  // digit, punctuation; '@' and '`', which the bit folds together), so that
+  // many share a bit: a shared bit may only cost a scan, never hide a field.
+  Headers h;
+  std::vector<std::string> names;
+  for (char first : std::string("aZ0-!~x@`")) {
+    for (std::size_t len = 1; len <= 20; ++len) names.push_back(first + std::string(len - 1, 'q'));
+  }
+  for (std::size_t i = 0; i < names.size(); i += 2) h.add(names[i], std::to_string(i));
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    CAPTURE(names[i]);
+    std::string upper = names[i];
+    for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (i % 2 == 0) {
+      CHECK(h.get(names[i]) == std::to_string(i));
+      CHECK(h.get(upper) == std::to_string(i));
+      CHECK(h.count(upper) == 1);
+    } else {
+      CHECK_FALSE(h.get(names[i]));
+      CHECK(h.count(upper) == 0);
+    }
+  }
+  // Removal recomputes the bits: what is left is still found.
+  CHECK(h.remove("AQQ") == 1);
+  CHECK_FALSE(h.contains("aqq"));
+  CHECK(h.remove("aq") == 0);  // never added
+  CHECK(h.get("aqqqq") == "4");
+  // Moved-from and cleared stores find nothing; the moved-to one finds all.
+  Headers moved(std::move(h));
+  CHECK(moved.get("ZQQ") == "22");
+  CHECK_FALSE(h.contains("zqq"));
+  moved.clear();
+  CHECK_FALSE(moved.contains("zqq"));
+  moved.add("Zqq", "again");
+  CHECK(moved.get("zQQ") == "again");
 }
