@@ -70,16 +70,30 @@ def run_measured(cmd):
 
 
 def run_rusage(cmd, env=None):
-    """Runs cmd; returns (stdout, cpu seconds user+sys, peak RSS in KiB) of
-    that one process. GNU time forks it: a child forked from this Python
-    process would report Python's RSS as its peak (ru_maxrss survives exec)."""
+    """Runs cmd; returns (stdout, user cpu seconds, system cpu seconds, peak
+    RSS in KiB) of that one process. The CPU times come from wait4 (in
+    microseconds: GNU time prints 10 ms steps), counted for every process
+    this one waited for, GNU time's own few ms included. The peak RSS comes
+    from GNU time, which forks the command: a child forked from this Python
+    process would report Python's RSS as its peak (ru_maxrss survives
+    exec)."""
     with tempfile.NamedTemporaryFile(mode="r") as usage:
-        p = subprocess.run(["/usr/bin/time", "-f", "%U %S %M", "-o", usage.name] + cmd, capture_output=True,
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        p = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", usage.name] + cmd, capture_output=True,
                            text=True, env=env)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
         if p.returncode != 0:
             raise RuntimeError(f"{' '.join(cmd)} exited {p.returncode}\n{p.stdout}\n{p.stderr}")
-        user, sys_, rss = usage.read().split()[-3:]
-    return p.stdout, float(user) + float(sys_), int(rss)
+        rss = usage.read().split()[-1]
+    return (p.stdout, after.ru_utime - before.ru_utime, after.ru_stime - before.ru_stime, int(rss))
+
+
+def process_cpu(pid):
+    """CPU seconds (user+sys) a running process has used so far (/proc, in
+    clock ticks: 10 ms steps)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def wrk_requests(out):
@@ -124,6 +138,11 @@ class Nginx:
     def __exit__(self, *exc):
         self.proc.terminate()
         self.proc.wait()
+
+    def cpu(self):
+        """CPU seconds the worker has used so far (master_process is off:
+        the one process is the worker)."""
+        return process_cpu(self.proc.pid)
 
     def url(self, path, index=0, scheme="http"):
         return f"{scheme}://127.0.0.1:{self.ports[index]}{path}"
