@@ -111,8 +111,10 @@ class Headers {
   const_iterator end() const noexcept { return {this, entries_.data() + entries_.size()}; }
 
  private:
-  // A name's bit in names_: from its length and its first letter folded to
-  // lower case, so that equal names (ignoring case) get the same bit.
+  // A name's bit in names_: from its length and its first byte with bit
+  // 0x20 set (ASCII letters folded to lower case; a few punctuation pairs
+  // fold together too, which only shares a bit), so that names equal but
+  // for case get the same bit.
   static std::uint64_t name_bit(std::string_view name) noexcept {
     unsigned first = name.empty() ? 0u : (static_cast<unsigned char>(name[0]) | 0x20u);
     return std::uint64_t{1} << ((name.size() * 7 + first) & 63);
